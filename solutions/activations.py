@@ -1,6 +1,6 @@
 """The logistic function, shared by every gate.
 
-It works elementwise on arrays of any shape and keep the input's dtype
+It works elementwise on arrays of any shape and keeps the input's dtype
 (float32 stays float32, everything else becomes float64).
 """
 
