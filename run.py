@@ -27,6 +27,13 @@ def venv_python():
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def venv_environ():
+    """The environment with .venv's scripts first on PATH (nbgrader calls alembic)."""
+    env = dict(os.environ)
+    env["PATH"] = str(venv_python().parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
 def _venv_is_usable():
     py = venv_python()
     if not py.exists():
@@ -60,14 +67,14 @@ def lab(args):
     py = ensure_env("requirements.txt")
     target = INDEX if (ROOT / INDEX).exists() else "lessons"
     print("JupyterLab is starting; press Ctrl+C twice in this terminal to stop it.", flush=True)
-    return subprocess.call([py, "-m", "jupyter", "lab", target, *args], cwd=ROOT)
+    return subprocess.call([py, "-m", "jupyter", "lab", target, *args], cwd=ROOT, env=venv_environ())
 
 
 def test(args):
     py = ensure_env("requirements-test.txt")
     if not any(a == "-n" or a.startswith("-n") or a == "-p" for a in args):
         args = ["-n", "auto", *args]
-    return subprocess.call([py, "-m", "pytest", *args], cwd=ROOT)
+    return subprocess.call([py, "-m", "pytest", *args], cwd=ROOT, env=venv_environ())
 
 
 COMMANDS = {"lab": lab, "test": test}

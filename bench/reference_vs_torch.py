@@ -60,7 +60,7 @@ def main():
             ref.lstm_forward(events, zeros, zeros, params, "standard")
 
         def ours_both():
-            _, _, cache = ref.lstm_forward(events, zeros, zeros, params, "standard", return_cache=True)
+            _, _, cache = ref.lstm_forward_with_cache(events, zeros, zeros, params, "standard")
             ref.lstm_backward(np.zeros_like(upstream), upstream, cache)
 
         name = np.dtype(dtype).name

@@ -12,11 +12,16 @@ from .gates import forget_gate, learn_gate, remember_gate, standard_use_gate, us
 from .gradcheck import gradient_check, numeric_gradient, relative_error
 from .gru import gru_cell, gru_forward
 from .joining import join, linear
-from .lstm import lstm_backward, lstm_cell, lstm_cell_backward, lstm_forward
+from .lstm import (
+    lstm_backward, lstm_cell, lstm_cell_backward, lstm_forward, lstm_forward_with_cache,
+)
 from .params import (
     GATES, LESSON_KEYS, STANDARD_KEYS, init_gru_params, init_params, init_rnn_params,
 )
-from .rnn import rnn_backward, rnn_cell, rnn_cell_backward, rnn_forward
+from .rnn import (
+    first_event_influence, rnn_backward, rnn_cell, rnn_cell_backward, rnn_forward,
+    rnn_forward_with_cache,
+)
 from .torch_layout import (
     gru_from_torch, gru_to_torch, lstm_from_cs231n, lstm_from_torch, lstm_to_cs231n,
     lstm_to_torch, rnn_from_torch, rnn_to_torch,

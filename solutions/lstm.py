@@ -83,13 +83,18 @@ def _packed(params):
     return W, b
 
 
-def lstm_forward(events, ltm0, stm0, params, variant="lesson", return_cache=False):
+def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
     """Unroll the cell over a sequence.
 
     events (T, B, X), ltm0 and stm0 (B, H) -> (ltms, stms), each (T, B, H), where
-    index t holds the memories after seeing events[t]. With ``return_cache=True``
-    a third item holds what :func:`lstm_backward` needs.
+    index t holds the memories after seeing events[t].
     """
+    ltms, stms, _ = lstm_forward_with_cache(events, ltm0, stm0, params, variant)
+    return ltms, stms
+
+
+def lstm_forward_with_cache(events, ltm0, stm0, params, variant="lesson"):
+    """:func:`lstm_forward`, plus a third item: the cache :func:`lstm_backward` needs."""
     check_variant(variant)
     events = np.asarray(events)
     T, B, X = events.shape
@@ -133,8 +138,6 @@ def lstm_forward(events, ltm0, stm0, params, variant="lesson", return_cache=Fals
                 ltm = np.add(ltm * f, N * i, out=ltms[t])
                 U = np.tanh(ltm, out=outs[t])
             stm = np.multiply(U, V, out=stms[t])
-    if not return_cache:
-        return ltms, stms
     cache = {
         "events": events, "ltm0": ltm0, "stm0": stm0, "params": params,
         "variant": variant, "gates": gates, "ltms": ltms, "stms": stms, "outs": outs,
@@ -148,7 +151,7 @@ def lstm_backward(d_ltms, d_stms, cache):
     """Backpropagation through time for :func:`lstm_forward`.
 
     d_ltms, d_stms (T, B, H) are the upstream gradients on every step's outputs
-    (zeros where unused); cache comes from ``lstm_forward(..., return_cache=True)``.
+    (zeros where unused); cache comes from :func:`lstm_forward_with_cache`.
     Returns (d_events (T, B, X), d_ltm0 (B, H), d_stm0 (B, H), grads), grads with
     the keys and shapes of params.
     """

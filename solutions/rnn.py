@@ -13,13 +13,17 @@ def rnn_cell(memory, event, W, b):
     return np.tanh(linear(memory, event, W, b))
 
 
-def rnn_forward(events, memory0, W, b, return_cache=False):
+def rnn_forward(events, memory0, W, b):
     """Unroll the cell over a sequence.
 
     events (T, B, X), memory0 (B, H) -> memories (T, B, H), where memories[t] is the
-    memory after seeing events[t]. With ``return_cache=True`` also returns what
-    :func:`solutions.rnn_backward` needs.
+    memory after seeing events[t].
     """
+    return rnn_forward_with_cache(events, memory0, W, b)[0]
+
+
+def rnn_forward_with_cache(events, memory0, W, b):
+    """:func:`rnn_forward`, plus the cache that :func:`rnn_backward` needs."""
     events = np.asarray(events)
     T, B, X = events.shape
     H = memory0.shape[-1]
@@ -30,9 +34,7 @@ def rnn_forward(events, memory0, W, b, return_cache=False):
     memory = memory0
     for t in range(T):
         memory = np.tanh(pre[t] + memory @ W_h, out=memories[t])
-    if return_cache:
-        return memories, (events, memory0, W, memories)
-    return memories
+    return memories, (events, memory0, W, memories)
 
 
 def rnn_cell_backward(d_memory, memory, event, W, b):
@@ -53,7 +55,7 @@ def rnn_backward(d_memories, cache):
     """Backpropagation through time for :func:`rnn_forward`.
 
     d_memories (T, B, H) is dLoss/dmemories[t] for every step (zeros where a step's
-    output is unused); cache comes from ``rnn_forward(..., return_cache=True)``.
+    output is unused); cache comes from :func:`rnn_forward_with_cache`.
     Returns (d_events (T, B, X), d_memory0 (B, H), dW (H + X, H), db (H,)).
     """
     events, memory0, W, memories = cache
@@ -71,3 +73,17 @@ def rnn_backward(d_memories, cache):
     dW = np.concatenate([prev.reshape(T * B, H).T @ da2, events.reshape(T * B, X).T @ da2])
     d_events = (da2 @ W[H:].T).reshape(T, B, X)
     return d_events, carry, dW, da2.sum(axis=0)
+
+
+def first_event_influence(events, first_alt, memory0, W, b):
+    """How much the memory still depends on the first event, after each step.
+
+    Runs the RNN twice: on ``events`` (T, B, X), and on a copy whose first event is
+    ``first_alt`` (B, X) instead (a cat where there was a bear). Returns (T, B): the
+    Euclidean distance over the hidden units between the two runs' memories after
+    each step. When it shrinks towards 0 the first event has been forgotten.
+    """
+    alt = np.array(events, copy=True)
+    alt[0] = first_alt
+    difference = rnn_forward(events, memory0, W, b) - rnn_forward(alt, memory0, W, b)
+    return np.linalg.norm(difference, axis=-1)

@@ -47,7 +47,7 @@ def test_rnn_backward_equals_autograd(torch, shape):
     rng = np.random.default_rng(12)
     W, b = ref.init_rnn_params(H, X, seed=13)
     events, memory0, up = rng.normal(size=(T, B, X)), rng.normal(size=(B, H)), rng.normal(size=(T, B, H))
-    memories, cache = ref.rnn_forward(events, memory0, W, b, return_cache=True)
+    memories, cache = ref.rnn_forward_with_cache(events, memory0, W, b)
     d_events, d_memory0, dW, db = ref.rnn_backward(up, cache)
 
     tW, tb, te, tm = t(torch, W, True), t(torch, b, True), t(torch, events, True), t(torch, memory0, True)
@@ -74,7 +74,7 @@ def test_rnn_backward_numeric(shape):
     rng = np.random.default_rng(14)
     W, b = ref.init_rnn_params(H, X, seed=15)
     events, memory0, up = rng.normal(size=(T, B, X)), rng.normal(size=(B, H)), rng.normal(size=(T, B, H))
-    _, cache = ref.rnn_forward(events, memory0, W, b, return_cache=True)
+    _, cache = ref.rnn_forward_with_cache(events, memory0, W, b)
     grads = ref.rnn_backward(up, cache)
     loss = lambda: np.sum(ref.rnn_forward(events, memory0, W, b) * up)  # noqa: E731
     for name, x, g in zip(["events", "memory0", "W", "b"], [events, memory0, W, b], grads):
@@ -147,7 +147,7 @@ def _sequence_case(shape, variant, seed):
 @pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
 def test_lstm_backward_equals_autograd(torch, shape, variant):
     params, events, ltm0, stm0, up_c, up_h = _sequence_case(shape, variant, seed=18)
-    _, _, cache = ref.lstm_forward(events, ltm0, stm0, params, variant, return_cache=True)
+    _, _, cache = ref.lstm_forward_with_cache(events, ltm0, stm0, params, variant)
     d_events, d_ltm0, d_stm0, grads = ref.lstm_backward(up_c, up_h, cache)
 
     p = {k: t(torch, v, True) for k, v in params.items()}
@@ -168,7 +168,7 @@ def test_lstm_backward_equals_autograd(torch, shape, variant):
 def test_lstm_backward_equals_torch_lstm_layer(torch, shape):
     """The standard variant's BPTT against torch.nn.LSTM's own backward (output h only)."""
     params, events, ltm0, stm0, _, up_h = _sequence_case(shape, "standard", seed=19)
-    _, _, cache = ref.lstm_forward(events, ltm0, stm0, params, "standard", return_cache=True)
+    _, _, cache = ref.lstm_forward_with_cache(events, ltm0, stm0, params, "standard")
     d_events, d_ltm0, d_stm0, _ = ref.lstm_backward(np.zeros_like(up_h), up_h, cache)
     layer = load(torch, torch.nn.LSTM(events.shape[2], ltm0.shape[1]), ref.lstm_to_torch(params), "_l0")
     te, tc0, th0 = t(torch, events, True), t(torch, ltm0[None], True), t(torch, stm0[None], True)
@@ -183,7 +183,7 @@ def test_lstm_backward_equals_torch_lstm_layer(torch, shape):
 @pytest.mark.parametrize("shape", SMALL_SHAPES, ids=shape_id)
 def test_lstm_backward_numeric_and_chained_cells(shape, variant):
     params, events, ltm0, stm0, up_c, up_h = _sequence_case(shape, variant, seed=20)
-    ltms, stms, cache = ref.lstm_forward(events, ltm0, stm0, params, variant, return_cache=True)
+    ltms, stms, cache = ref.lstm_forward_with_cache(events, ltm0, stm0, params, variant)
     d_events, d_ltm0, d_stm0, grads = ref.lstm_backward(up_c, up_h, cache)
 
     def loss(_):

@@ -127,7 +127,7 @@ def test_float32_in_float32_out():
     params = ref.init_params(4, 3, "standard", seed=0, dtype=np.float32)
     events = np.ones((5, 2, 3), dtype=np.float32)
     zeros = np.zeros((2, 4), dtype=np.float32)
-    ltms, stms, cache = ref.lstm_forward(events, zeros, zeros, params, "standard", return_cache=True)
+    ltms, stms, cache = ref.lstm_forward_with_cache(events, zeros, zeros, params, "standard")
     assert ltms.dtype == stms.dtype == np.float32
     d_events, _, _, grads = ref.lstm_backward(ltms, stms, cache)
     assert d_events.dtype == np.float32 and all(g.dtype == np.float32 for g in grads.values())

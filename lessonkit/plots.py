@@ -1,0 +1,162 @@
+"""The course's pictures: the memory-track plot and the cell diagram.
+
+The memory-track plot is the course's signature: long-term memory (the elephant)
+above, short-term memory (the fish) below, the events along the time axis, the same
+colours and layout in every lesson. Functions draw onto a matplotlib Figure they are
+given (or a new one) and return it; nothing here computes a graded function.
+"""
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+LTM_COLOR = "#1d4e89"     # long-term memory, the elephant: deep blue
+STM_COLOR = "#e76f51"     # short-term memory, the fish: coral
+MEMORY_COLOR = "#6a4c93"  # the RNN's single memory: purple
+EVENT_COLOR = "#2a9d8f"   # events: teal
+MUTED = "#b8b8b8"
+UNIT_STYLES = ("-", "--", ":", "-.")
+
+TRACKS = {  # key: (short label, panel title, colour)
+    "ltm": ("LTM", "long-term memory (LTM), the elephant", LTM_COLOR),
+    "stm": ("STM", "short-term memory (STM), the fish", STM_COLOR),
+    "memory": ("M", "memory (M), the RNN's only one", MEMORY_COLOR),
+}
+
+
+def _new_figure(fig, size):
+    if fig is None:
+        return Figure(figsize=size, layout="constrained")
+    fig.clear()
+    return fig
+
+
+def memory_track(events, ltm=None, stm=None, memory=None, unit_names=None, fig=None, title=None):
+    """Plot memory tracks over a story.
+
+    events: list of T event names (the x axis). ltm, stm, memory: (T, H) arrays for
+    one sequence (pass ``x[:, 0]`` for the first of a batch), any of them may be
+    None. unit_names: names of the H hidden units for the legend.
+    """
+    given = [(key, np.asarray(v)) for key, v in (("ltm", ltm), ("stm", stm), ("memory", memory))
+             if v is not None]
+    if not given:
+        raise ValueError("memory_track needs at least one of ltm, stm, memory")
+    fig = _new_figure(fig, (8, 1.2 + 1.9 * len(given)))
+    axes = fig.subplots(len(given), 1, sharex=True, squeeze=False)[:, 0]
+    T = len(events)
+    steps = np.arange(1, T + 1)
+    for ax, (key, values) in zip(axes, given):
+        label, panel, color = TRACKS[key]
+        if values.ndim != 2 or values.shape[0] != T:
+            raise ValueError(f"{key} should have shape ({T}, H), one row per event; got {values.shape}")
+        for h in range(values.shape[1]):
+            name = unit_names[h] if unit_names else f"unit {h}"
+            ax.plot(steps, values[:, h], UNIT_STYLES[h % len(UNIT_STYLES)], color=color,
+                    marker="o", markersize=4, label=name, alpha=1.0 if h < 4 else 0.5)
+        ax.axhline(0, color=MUTED, linewidth=0.8, zorder=0)
+        ax.set_ylabel(label, color=color, fontsize=10)
+        ax.set_title(panel, loc="left", color=color, fontsize=10)
+        if key != "ltm":
+            ax.set_ylim(-1.1, 1.1)
+        ax.grid(axis="x", color="#eeeeee")
+        if values.shape[1] <= 6:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    bottom = axes[-1]
+    bottom.set_xticks(steps, events, rotation=30, ha="right", fontsize=9, color=EVENT_COLOR)
+    bottom.set_xlabel("events, in the order the show presents them", color=EVENT_COLOR)
+    bottom.set_xlim(0.5, T + 0.5)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+# --- the cell diagram ---------------------------------------------------------------
+
+GATE_COLORS = {"forget": "#c0392b", "learn": "#27ae60", "remember": "#2980b9", "use": "#8e44ad"}
+GATE_TEXT = {
+    "forget": "forget\nLTM ⊙ f",
+    "learn": "learn\nN ⊙ i",
+    "remember": "remember\n+",
+    "use": "use\nU ⊙ V",
+}
+# where each gate sits on a 10 x 6 canvas: LTM runs along the top, STM along the bottom
+GATE_BOX = {"forget": (2.2, 4.0), "learn": (2.2, 1.4), "remember": (5.0, 4.0), "use": (7.2, 1.4)}
+
+
+def _box(ax, xy, text, color, active, w=1.7, h=1.0):
+    x, y = xy
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.08",
+                                facecolor=color if active else "white",
+                                edgecolor=color if active else MUTED, linewidth=2 if active else 1.2))
+    ax.text(x, y, text, ha="center", va="center", fontsize=9,
+            color="white" if active else "#555555", weight="bold" if active else "normal")
+
+
+def _arrow(ax, start, end, color, width=1.6, style="-|>"):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12,
+                                 color=color, linewidth=width, shrinkA=0, shrinkB=0))
+
+
+def draw_cell(highlight=None, fig=None):
+    """The lesson's LSTM cell with its four gates; ``highlight`` one of them.
+
+    highlight: "forget", "learn", "remember", "use" or None (all in colour).
+    """
+    if highlight not in (None, *GATE_BOX):
+        raise ValueError(f"highlight must be one of {', '.join(GATE_BOX)} or None")
+    fig = _new_figure(fig, (8, 4.2))
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 6)
+    ax.axis("off")
+    ax.add_patch(FancyBboxPatch((1.0, 0.5), 8.0, 4.9, boxstyle="round,pad=0.1",
+                                facecolor="#fafafa", edgecolor="#dddddd"))
+    # the two memory lines and the event
+    _arrow(ax, (0.0, 4.0), (1.35, 4.0), LTM_COLOR, 2.5)
+    _arrow(ax, (3.05, 4.0), (4.15, 4.0), LTM_COLOR, 2.5)
+    _arrow(ax, (5.85, 4.0), (10.0, 4.0), LTM_COLOR, 2.5)
+    ax.text(0.05, 4.25, "LTM$_{t-1}$", color=LTM_COLOR, fontsize=10)
+    ax.text(9.0, 4.25, "LTM$_t$", color=LTM_COLOR, fontsize=10)
+    _arrow(ax, (0.0, 1.4), (1.35, 1.4), STM_COLOR, 2.5)
+    ax.text(0.05, 1.65, "STM$_{t-1}$", color=STM_COLOR, fontsize=10)
+    _arrow(ax, (8.05, 1.4), (10.0, 1.4), STM_COLOR, 2.5)
+    ax.text(9.0, 1.65, "STM$_t$", color=STM_COLOR, fontsize=10)
+    _arrow(ax, (1.6, 0.0), (1.6, 0.9), EVENT_COLOR, 2.0)
+    ax.text(1.75, 0.1, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10)
+    # internal wiring
+    _arrow(ax, (3.05, 1.6), (4.5, 3.5), "#888888")          # learned -> remember
+    _arrow(ax, (2.2, 1.9), (2.2, 3.5), "#888888")           # STM, E -> forget factor
+    _arrow(ax, (3.6, 4.0), (6.7, 1.9), "#888888")           # forgotten LTM -> use
+    _arrow(ax, (3.05, 1.2), (6.35, 1.2), "#888888")         # STM, E -> use (V)
+    for gate, xy in GATE_BOX.items():
+        _box(ax, xy, GATE_TEXT[gate], GATE_COLORS[gate], highlight in (None, gate))
+    caption = "the LSTM cell, gate by gate" if highlight is None else f"this lesson: the {highlight} gate"
+    ax.set_title(caption, fontsize=11)
+    return fig
+
+
+def draw_rnn_cell(fig=None):
+    """The plain RNN cell: memory and event joined, squashed by tanh."""
+    fig = _new_figure(fig, (7, 2.8))
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 4)
+    ax.axis("off")
+    _arrow(ax, (0.0, 2.4), (3.9, 2.4), MEMORY_COLOR, 2.5)
+    ax.text(0.1, 2.65, "M$_{t-1}$ (memory)", color=MEMORY_COLOR, fontsize=10)
+    _arrow(ax, (5.0, 0.0), (5.0, 1.8), EVENT_COLOR, 2.0)
+    ax.text(5.15, 0.2, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10)
+    _box(ax, (5.0, 2.4), "tanh([M, E] W + b)", MEMORY_COLOR, True, w=2.6, h=1.0)
+    _arrow(ax, (6.35, 2.4), (10.0, 2.4), MEMORY_COLOR, 2.5)
+    ax.text(8.0, 2.65, "M$_t$ (memory,\nand prediction)", color=MEMORY_COLOR, fontsize=10)
+    ax.set_title("the RNN cell: one memory, squashed at every step", fontsize=11)
+    return fig
+
+
+def figure_pixels(fig):
+    """The figure rendered to an (h, w, 4) uint8 array (for comparing redraws)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()

@@ -1,0 +1,98 @@
+"""Every lesson follows the course's anatomy, and lessons/ is what nbgrader makes of source/."""
+
+import filecmp
+import inspect
+import json
+
+import pytest
+
+import solutions
+from autograder import notebooks
+from autograder.graded import GRADED
+from autograder.nbgrader_setup import CODE_STUB
+from autograder.release import generate
+from lessonkit import fixtures
+from lessonkit.specs import SPECS
+
+from .lessons import GRADED_LESSONS, LESSONS, ROOT, master, student
+
+
+def test_index_and_lessons_exist():
+    assert "00_index" in LESSONS
+    assert [name[:2] for name in LESSONS] == sorted(name[:2] for name in LESSONS)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_master_is_clean(lesson):
+    for path in (ROOT / "source" / lesson).glob("*.ipynb"):
+        assert notebooks.is_clean(notebooks.read(path)), f"{path} has outputs or widget state: " \
+            "run `python -m autograder release`"
+
+
+def test_lessons_equal_what_nbgrader_generates(tmp_path):
+    generate(LESSONS, ROOT, out_dir=tmp_path)
+    for lesson in LESSONS:
+        ours, theirs = ROOT / "lessons" / lesson, tmp_path / lesson
+        compared = filecmp.dircmp(ours, theirs)
+        assert not (compared.left_only or compared.right_only), f"{lesson}: files differ"
+        for name in compared.common_files:
+            if name.endswith(".ipynb"):
+                assert json.loads((ours / name).read_text()) == json.loads((theirs / name).read_text()), \
+                    f"lessons/{lesson}/{name} drifted from source/: run `python -m autograder release`"
+            else:
+                assert (ours / name).read_bytes() == (theirs / name).read_bytes()
+
+
+@pytest.mark.parametrize("lesson", GRADED_LESSONS)
+def test_graded_cells_follow_the_convention(lesson):
+    nb, released = master(lesson), student(lesson)
+    functions = notebooks.graded_functions(nb)
+    assert functions == [g.name for g in GRADED.values() if g.lesson == lesson]
+    for fn in functions:
+        for gid in (f"check_{fn}", f"hidden_{fn}"):
+            cell = notebooks.find_cell(nb, gid)
+            assert cell.metadata.nbgrader["grade"] and cell.metadata.nbgrader["points"] > 0
+            assert cell.source.startswith('"""'), f"{gid} opens with a one-line docstring"
+        # signature and docstring stay outside the solution, so a blank answer raises
+        blank = notebooks.find_cell(released, fn).source
+        body = [line.strip() for line in blank.splitlines()]
+        assert blank.startswith(f"def {fn}(") and '"""' in blank
+        assert all(line in body for line in CODE_STUB.splitlines()), f"{fn}: no stub in the student version"
+        assert "BEGIN HIDDEN TESTS" not in notebooks.find_cell(released, f"hidden_{fn}").source
+
+
+@pytest.mark.parametrize("fn", sorted(GRADED))
+def test_graded_function_has_reference_spec_fixtures_and_mistakes(fn):
+    graded = GRADED[fn]
+    assert getattr(solutions, fn) is graded.reference
+    assert fn in SPECS and fn in fixtures.available()
+    assert len(graded.mistakes) >= 3, f"{fn} needs at least three named misconceptions"
+    # the lesson's function has the reference's signature
+    namespace = {}
+    source = notebooks.find_cell(master(graded.lesson), fn).source
+    exec(source.split("    ### BEGIN SOLUTION")[0] + "    pass\n", {"np": None}, namespace)  # noqa: S102
+    assert inspect.signature(namespace[fn]) == inspect.signature(graded.reference)
+    assert [a.name for a in SPECS[fn].args] + list(SPECS[fn].extras) == \
+        list(inspect.signature(graded.reference).parameters)[: len(SPECS[fn].args) + len(SPECS[fn].extras)]
+
+
+def test_fixtures_are_what_the_reference_gives_today(tmp_path):
+    from autograder.fixtures import write_all
+
+    for name in write_all(tmp_path):
+        ours, fresh = fixtures.load(name), fixtures.load(name, tmp_path)
+        assert [c.what for c in ours] == [c.what for c in fresh], f"{name}: cases changed; " \
+            "run `python -m autograder fixtures`"
+        for a, b in zip(ours, fresh):
+            assert [m[:2] for m in a.mistakes] == [m[:2] for m in b.mistakes], name
+            for x, y in zip(_arrays(a), _arrays(b)):
+                assert x.shape == y.shape and (x == y).all(), f"{name}: stored values drifted"
+
+
+def _arrays(case):
+    import numpy as np
+
+    for value in case.args.values():
+        yield from (np.asarray(v) for v in (value.values() if isinstance(value, dict) else [value]))
+    for value in [case.expected] + [m[2] for m in case.mistakes]:
+        yield from (np.asarray(v) for v in (value if isinstance(value, tuple) else (value,)))
