@@ -4,7 +4,8 @@ Pure numpy, float64 unless given float32, batch first: a memory is (B, H), an
 event (B, X), a sequence of events (T, B, X). ``[stm, event]`` is concatenation
 along the last axis, STM first, and every gate's W (H + X, H) acts on it from the
 right. A lesson's graded function has the same name and signature as its
-reference here. Lessons never import this package; the autograder and the tests do.
+reference here. Lessons never import this package (only their hidden-test cells do,
+for stock nbgrader); the autograder and the tests do.
 """
 
 from .activations import sigmoid
@@ -27,4 +28,3 @@ from .torch_layout import (
     lstm_to_torch, rnn_from_torch, rnn_to_torch,
 )
 
-__all__ = [name for name in dir() if not name.startswith("_")]
