@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .testfunctions import FUNCTIONS
 from .values import flatten, structure, unflatten
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures"
@@ -54,6 +55,10 @@ def save(path, cases):
                     store[f"c{i}/arg/{name}/{key}"] = np.asarray(arr)
             elif isinstance(value, str):
                 args_meta[name] = {"str": value}
+            elif callable(value):
+                if FUNCTIONS.get(value.__name__) is not value:
+                    raise ValueError(f"a function argument must be one of lessonkit.testfunctions: {value}")
+                args_meta[name] = {"function": value.__name__}
             else:
                 args_meta[name] = {"scalar": bool(np.ndim(value) == 0 and not isinstance(value, np.ndarray))}
                 store[f"c{i}/arg/{name}"] = np.asarray(value)
@@ -80,6 +85,8 @@ def load(name, directory=FIXTURE_DIR):
                 args[name_] = {key: data[f"c{i}/arg/{name_}/{key}"] for key in how["dict"]}
             elif "str" in how:
                 args[name_] = how["str"]
+            elif "function" in how:
+                args[name_] = FUNCTIONS[how["function"]]
             else:
                 value = data[f"c{i}/arg/{name_}"]
                 args[name_] = value.item() if how["scalar"] else value

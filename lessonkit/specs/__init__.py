@@ -9,14 +9,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..testfunctions import FUNCTIONS
+
 
 @dataclass(frozen=True)
 class Arg:
     """One argument: its name, shape letters and the kind of values it holds.
 
-    kinds: ``normal`` (standard normal), ``weight`` (uniform ±1/sqrt(H)), ``wide``
+    kinds: ``normal`` (standard normal), ``weight`` (uniform ±1.5/sqrt(H)), ``wide``
     (spanning ±1000, for functions that must not overflow), ``factor`` (in (0, 1)),
-    ``lstm_params`` / ``lstm_params_standard`` / ``gru_params`` (dicts of weights).
+    ``positive`` (in (0.1, 3)), ``lstm_params`` / ``lstm_params_standard`` /
+    ``gru_params`` (dicts of weights), ``function`` (one of
+    :data:`lessonkit.testfunctions.FUNCTIONS`; shape is ignored).
     """
 
     name: str
@@ -70,6 +74,10 @@ def draw_arg(arg, shape, rng, sizes):
         return rng.choice([-1.0, 1.0], size=shape) * 10.0 ** rng.uniform(-3, 3, size=shape)
     if arg.kind == "factor":
         return rng.uniform(0.05, 0.95, size=shape)
+    if arg.kind == "positive":
+        return float(rng.uniform(0.1, 3.0)) if shape == () else rng.uniform(0.1, 3.0, size=shape)
+    if arg.kind == "function":
+        return FUNCTIONS[sorted(FUNCTIONS)[int(rng.integers(len(FUNCTIONS)))]]
     if arg.kind == "normal":
         return rng.normal(size=shape)
     raise ValueError(f"unknown kind {arg.kind!r}")
