@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv=None):
@@ -14,12 +15,59 @@ def main(argv=None):
         "clean the masters in source/ (outputs, execution counts, widget state) and "
         "regenerate the student versions in lessons/ with nbgrader"))
     release.add_argument("lessons", nargs="*", help="lesson folders, e.g. 01_rnn (default: all)")
+    grade = sub.add_parser("grade", help="grade a folder of submissions", description=(
+        "Grade every student folder in --submissions (nbgrader's layout: "
+        "DIR/<student_id>/<LESSON>/<LESSON>.ipynb). Each notebook's code runs in a "
+        "bubblewrap sandbox (no network, no access to the reference, hidden tests or "
+        "other students' files; limits on time, memory, processes and output); its graded "
+        "functions are judged outside the sandbox on fresh random inputs. Writes to --out: "
+        "grades.csv, feedback/<student>/<LESSON>/<LESSON>.html, report.html, nbgrader's "
+        "gradebook.db (so `nbgrader export` works), autograded/ notebooks and state/. "
+        "A re-run grades only new or changed submissions."))
+    grade.add_argument("lesson", help="the lesson folder, e.g. 01_rnn")
+    grade.add_argument("--submissions", required=True, type=Path, help="folder of student folders")
+    grade.add_argument("--out", required=True, type=Path, help="folder for the results")
+    grade.add_argument("--workers", type=int, default=None, help="parallel graders (default: the number of cores)")
+    grade.add_argument("--force", action="store_true", help="regrade everything, changed or not")
+    grade.add_argument("--unsafe", action="store_true", help=(
+        "grade without a sandbox when bubblewrap cannot start (only for submissions you trust)"))
+    collect = sub.add_parser("collect", help="turn an LMS download into nbgrader's layout", description=(
+        "Place each notebook of an LMS download (a folder or a .zip of files named after "
+        "students) at OUT/<student_id>/<LESSON>/<LESSON>.ipynb. The student id is the part "
+        "of the file name before the first underscore, or the group 'student' of --pattern."))
+    collect.add_argument("download", type=Path, help="the downloaded folder or .zip")
+    collect.add_argument("--lesson", required=True, help="the lesson folder, e.g. 01_rnn")
+    collect.add_argument("--out", required=True, type=Path, help="the submissions folder to fill")
+    collect.add_argument("--pattern", default=None, help=r"a regular expression with a group named student")
     args = parser.parse_args(argv)
 
     if args.command == "fixtures":
         from .fixtures import write_all
         for name in write_all(names=args.functions or None):
             print(f"wrote lessonkit/fixtures/{name}.npz")
+    elif args.command == "grade":
+        from .grade import GradingError, grade as run_grade
+        from .sandbox import SandboxUnavailable
+
+        if args.unsafe:
+            print("WARNING: grading without a sandbox (--unsafe): student code runs with your "
+                  "permissions and can read the reference and hidden tests.", file=sys.stderr)
+        try:
+            states = run_grade(args.lesson, args.submissions, args.out, args.workers, args.force, args.unsafe)
+        except (GradingError, SandboxUnavailable) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        flagged = sum(1 for s in states if s.get("flags") or s.get("error"))
+        print(f"graded {len(states)} students; {flagged} flagged. Results in {args.out}: "
+              "grades.csv, report.html, feedback/")
+    elif args.command == "collect":
+        from .collect import collect as run_collect
+
+        placed, problems = run_collect(args.download, args.lesson, args.out, args.pattern)
+        for line in problems:
+            print(f"skipped: {line}", file=sys.stderr)
+        print(f"placed {placed} notebooks in {args.out}")
+        return 1 if problems and not placed else 0
     elif args.command == "release":
         from .release import release
         for path in release(args.lessons or None):

@@ -1,0 +1,261 @@
+"""One command from a folder of submissions to grades, feedback and a class report.
+
+    python -m autograder grade LESSON --submissions DIR --out DIR [--workers N] [--force]
+
+Each submission is graded in a worker process: its code runs in the sandbox, its
+graded functions are judged outside it, and the result is written to nbgrader's
+gradebook, an autograded notebook, feedback HTML and a state file. A run skips
+students whose notebook and grader are unchanged since their state file was written,
+so a run killed midway resumes without losing or duplicating anything.
+"""
+
+import csv
+import hashlib
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from . import notebooks, sandbox, scan, submission
+from .cases import as_cases, calls_for
+from .graded import GRADED
+from .gradebook import autograded_notebook, render_feedback, save_grades, setup
+from .nbgrader_setup import ROOT
+from .verdict import CellVerdict, judge
+
+MAX_RETRIES = 3
+_worker = {}
+
+
+class GradingError(Exception):
+    """A problem with the grading run itself (not with a submission)."""
+
+
+def fingerprint(lesson, root=ROOT):
+    """Changes whenever the master or the grading code does: then everything is regraded."""
+    digest = hashlib.sha256()
+    files = [Path(root) / "source" / lesson / f"{lesson}.ipynb"]
+    for package in ("autograder", "lessonkit", "solutions"):
+        files += sorted((Path(root) / package).rglob("*.py")) + sorted((Path(root) / package).rglob("*.npz"))
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _init_worker(lock, counter, context):
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Object of type <Submitted")  # nbgrader's own
+    with counter.get_lock():
+        slot = counter.value
+        counter.value += 1
+    _worker.update(context, lock=lock, slot=slot)
+
+
+def _label_flags(result, labels):
+    flags = []
+    for event in result.events:
+        flags.append(f"the sandboxed process {event}")
+    for entry in result.cells:
+        error = entry.get("error") or ""
+        label = labels[entry["cell"]]
+        if error.startswith("MemoryError"):
+            flags.append(f"cell {label} ran out of memory")
+        elif error.startswith("TimeoutError"):
+            flags.append(f"cell {label} ran too long and was stopped")
+        elif error.startswith(("PermissionError", "OSError: [Errno 30]")):
+            flags.append(f"cell {label} was refused by the sandbox: {error[:120]}")
+        elif error.startswith("ModuleNotFoundError") and any(n in error for n in ("solutions", "autograder")):
+            flags.append(f"cell {label} tried to import the reference: {error[:120]}")
+        elif error.startswith("SystemExit"):
+            flags.append(f"cell {label} tried to leave the interpreter ({error[:80]})")
+        if entry.get("printed", 0) > 100_000:
+            flags.append(f"cell {label} printed {entry['printed']:,} characters")
+    return flags
+
+
+def grade_one(student_dir):
+    """Grade one student's submission; runs in a worker. Returns the state dict."""
+    w = _worker
+    lesson, out = w["lesson"], Path(w["out"])
+    master, released = notebooks.read(w["master"]), notebooks.read(w["released"])
+    sub = submission.read(submission.find(Path(student_dir), lesson))
+    calls = calls_for(lesson)
+    cell_log, flags = {}, list(sub.flags)
+    if sub.notebook is not None:
+        program = submission.program(sub, master, released)
+        flags = list(sub.flags) + scan.scan(submission.student_code(sub, master))
+        labels = [label for label, _ in program]
+        sources = [source for _, source in program]
+        skip = set()
+        with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+            for attempt in range(MAX_RETRIES + 1):
+                scratch = Path(tmp) / f"run{attempt}"
+                result = sandbox.run(sources, as_cases(calls), scratch, slot=w["slot"], skip=skip,
+                                     unsafe=w["unsafe"], mpl_cache=w["mpl_cache"])
+                flags += _label_flags(result, labels)
+                if result.died_in_cell is None or attempt == MAX_RETRIES:
+                    break
+                flags.append(f"cell {labels[result.died_in_cell]} stopped the interpreter; "
+                             "graded again without it")
+                skip.add(result.died_in_cell)
+        for entry in result.cells:
+            if entry.get("error") and labels[entry["cell"]] in GRADED:
+                cell_log[labels[entry["cell"]]] = entry["error"]
+        for index in skip:
+            if labels[index] in GRADED:
+                cell_log[labels[index]] = "an exit of the interpreter, so it was skipped"
+        verdicts = judge(calls, result.results)
+    else:
+        verdicts = [CellVerdict(c.cell, c.function, False, f"✗ {sub.problem}", None, "unreadable")
+                    for c in {c.cell: c for c in calls}.values()]
+    flags = list(dict.fromkeys(flags))
+
+    nb = autograded_notebook(released, master, sub, verdicts, cell_log)
+    graded_path = out / "autograded" / sub.student / lesson / f"{lesson}.ipynb"
+    graded_path.parent.mkdir(parents=True, exist_ok=True)
+    with w["lock"]:
+        scores = save_grades(nb, w["db_url"], lesson, sub.student)
+        nbgrader_write(nb, graded_path)
+        render_feedback(nb, w["db_url"], lesson, sub.student,
+                        out / "feedback" / sub.student / lesson / f"{lesson}.html")
+    state = {
+        "student_id": sub.student, "lesson": lesson, "notebook_sha256": w["hashes"][sub.student],
+        "fingerprint": w["fingerprint"], "problem": sub.problem,
+        "scores": {gid: list(v) for gid, v in scores.items()},
+        "messages": {v.grade_id: v.message for v in verdicts},
+        "mistakes": {v.grade_id: v.mistake for v in verdicts if v.mistake},
+        "flags": flags,
+    }
+    _write_json(out / "state" / f"{sub.student}.json", state)
+    return state
+
+
+def nbgrader_write(nb, path):
+    import nbformat
+
+    tmp = Path(str(path) + ".tmp")
+    nbformat.write(nb, str(tmp))
+    os.replace(tmp, path)
+
+
+def _write_json(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    os.replace(tmp, path)
+
+
+def _notebook_hash(student_dir, lesson):
+    sub = submission.find(student_dir, lesson)
+    if sub.path is None:
+        return "missing"
+    return hashlib.sha256(sub.path.read_bytes()).hexdigest()
+
+
+def _mpl_cache(out):
+    """Build matplotlib's font cache once, so each sandbox starts without rebuilding it."""
+    cache = Path(out) / ".cache" / "matplotlib"
+    if not any(cache.glob("fontlist-*.json")):
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                       env={**os.environ, "MPLCONFIGDIR": str(cache)}, check=True)
+    return str(cache)
+
+
+def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, root=ROOT, progress=True):
+    """Grade every student folder in ``submissions``; return their states, sorted by student."""
+    submissions, out = Path(submissions), Path(out)
+    if not (Path(root) / "source" / lesson / f"{lesson}.ipynb").is_file():
+        known = sorted(p.name for p in (Path(root) / "source").glob("[0-9][0-9]_*"))
+        raise GradingError(f"no lesson {lesson!r}; lessons: {', '.join(known)}")
+    if not any(g.lesson == lesson for g in GRADED.values()):
+        raise GradingError(f"lesson {lesson} has no graded functions")
+    if not submissions.is_dir():
+        raise GradingError(f"no folder {submissions}")
+    if not unsafe:
+        sandbox.check_available()
+    out.mkdir(parents=True, exist_ok=True)
+    db_url, released = setup(lesson, out, root)
+    students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    stamp = fingerprint(lesson, root)
+    hashes = {p.name: _notebook_hash(p, lesson) for p in students}
+    states, pending = {}, []
+    for p in students:
+        old = _read_state(out / "state" / f"{p.name}.json")
+        if not force and old and old.get("fingerprint") == stamp and old.get("notebook_sha256") == hashes[p.name]:
+            states[p.name] = old
+        else:
+            pending.append(p)
+
+    context = {"lesson": lesson, "out": str(out), "db_url": db_url, "released": str(released),
+               "master": str(Path(root) / "source" / lesson / f"{lesson}.ipynb"), "unsafe": unsafe,
+               "fingerprint": stamp, "hashes": hashes, "mpl_cache": _mpl_cache(out)}
+    if pending:
+        mp = multiprocessing.get_context("fork")
+        lock, counter = mp.Lock(), mp.Value("i", 0)
+        workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
+        with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker,
+                                 initargs=(lock, counter, context)) as pool:
+            futures = {pool.submit(grade_one, str(p)): p.name for p in pending}
+            bar = _progress(len(students), len(students) - len(pending), progress)
+            for future in as_completed(futures):
+                name = futures[future]
+                try:
+                    states[name] = future.result()
+                except Exception as exc:  # noqa: BLE001 - the batch goes on; the student is reported
+                    states[name] = {"student_id": name, "lesson": lesson, "error":
+                                    f"grading failed: {type(exc).__name__}: {exc}", "scores": {}, "flags": []}
+                bar.update(1)
+            bar.close()
+    ordered = [states[p.name] for p in students]
+    write_csv(ordered, out / "grades.csv", lesson, released)
+    from .report import write_report
+
+    write_report(ordered, out / "report.html", lesson)
+    return ordered
+
+
+def _progress(total, done, enabled):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, unit="student", desc="grading", disable=not enabled,
+                file=sys.stderr)
+
+
+def _read_state(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def test_cells(released_path):
+    nb = notebooks.read(released_path)
+    return [(notebooks.grade_id(c), c.metadata.nbgrader.get("points", 0)) for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def write_csv(states, path, lesson, released_path):
+    """grades.csv: one row per student, one column per graded check."""
+    cells = test_cells(released_path)
+    max_score = sum(points for _, points in cells)
+    tmp = Path(str(path) + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student_id", "lesson", *[gid for gid, _ in cells], "score", "max_score", "flags"])
+        for s in states:
+            scores = s.get("scores", {})
+            row = [float(scores.get(gid, [0, points])[0] or 0) for gid, points in cells]
+            flags = list(s.get("flags", []))
+            if s.get("error"):
+                flags.insert(0, s["error"])
+            if s.get("problem"):
+                flags.insert(0, s["problem"])
+            writer.writerow([s["student_id"], lesson, *(f"{x:g}" for x in row), f"{sum(row):g}",
+                             f"{max_score:g}", "; ".join(flags)])
+    os.replace(tmp, path)

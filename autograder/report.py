@@ -1,0 +1,117 @@
+"""report.html: how the class did, in pictures, and what needs an instructor's eye.
+
+Score distribution, pass rate per graded check, the most frequent named
+misconceptions, and every integrity flag with the student it concerns.
+"""
+
+import base64
+import html
+import io
+from collections import Counter
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from lessonkit.plots import LTM_COLOR, STM_COLOR
+
+from .graded import GRADED
+
+
+def _png(fig):
+    buffer = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(buffer, format="png", dpi=90)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _img(fig, alt):
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{_png(fig)}">'
+
+
+def _score_plot(totals, max_score):
+    fig = Figure(figsize=(6, 2.8), layout="constrained")
+    ax = fig.add_subplot()
+    ax.hist(totals, bins=range(0, int(max_score) + 2), color=LTM_COLOR, edgecolor="white", align="left")
+    ax.set_xlabel(f"score (out of {max_score:g})")
+    ax.set_ylabel("students")
+    ax.set_title("score distribution")
+    return fig
+
+
+def _pass_plot(cells, states):
+    fig = Figure(figsize=(6, 0.5 + 0.35 * len(cells)), layout="constrained")
+    ax = fig.add_subplot()
+    rates = []
+    for gid in cells:
+        passed = sum(1 for s in states if (s.get("scores", {}).get(gid) or [0, 1])[0]
+                     == (s.get("scores", {}).get(gid) or [0, 1])[1] and gid in s.get("scores", {}))
+        rates.append(100 * passed / max(len(states), 1))
+    ax.barh(cells[::-1], rates[::-1], color=STM_COLOR)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of students passing")
+    ax.set_title("pass rate per graded check")
+    return fig
+
+
+def _mistake_plot(counts):
+    fig = Figure(figsize=(6, 0.6 + 0.35 * len(counts)), layout="constrained")
+    ax = fig.add_subplot()
+    labels = [f"{fn}: {name}" for (fn, name), _ in counts][::-1]
+    ax.barh(labels, [n for _, n in counts][::-1], color="#6a4c93")
+    ax.set_xlabel("students")
+    ax.set_title("most frequent named misconceptions")
+    return fig
+
+
+def write_report(states, path, lesson):
+    cells, seen = [], set()
+    for s in states:
+        for gid in s.get("scores", {}):
+            if gid not in seen:
+                seen.add(gid)
+                cells.append(gid)
+    totals = [sum((v[0] or 0) for v in s.get("scores", {}).values()) for s in states]
+    max_score = max((sum(v[1] for v in s.get("scores", {}).values()) for s in states), default=0)
+    mistakes = Counter()
+    for s in states:
+        for gid, name in (s.get("mistakes") or {}).items():
+            fn = gid.split("_", 1)[1]
+            mistakes[(fn, name)] += 1
+    messages = {(fn, m.name): m.message for fn, g in GRADED.items() for m in g.mistakes}
+
+    parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(lesson)}: class report</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
+             "td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
+             "table{border-collapse:collapse}</style>",
+             f"<h1>{html.escape(lesson)}: class report</h1>",
+             f"<p>{len(states)} students; mean score {sum(totals) / max(len(totals), 1):.1f} "
+             f"of {max_score:g}.</p>"]
+    if states:
+        parts.append(_img(_score_plot(totals, max_score), "score distribution"))
+    if cells:
+        parts.append(_img(_pass_plot(cells, states), "pass rate per graded check"))
+    top = mistakes.most_common(10)
+    parts.append("<h2>Named misconceptions</h2>")
+    if top:
+        parts.append(_img(_mistake_plot(top), "most frequent misconceptions"))
+        parts.append("<table><tr><th>function</th><th>misconception</th><th>students</th><th>what they read</th></tr>")
+        for (fn, name), n in top:
+            parts.append(f"<tr><td>{fn}</td><td>{name}</td><td>{n}</td>"
+                         f"<td>{html.escape(messages.get((fn, name), ''))}</td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<p>None recognised.</p>")
+    flagged = [s for s in states if s.get("flags") or s.get("error") or s.get("problem")]
+    parts.append(f"<h2>Integrity and problems ({len(flagged)} students)</h2>")
+    if flagged:
+        parts.append("<table><tr><th>student</th><th>what was detected</th></tr>")
+        for s in flagged:
+            items = [x for x in [s.get("error"), s.get("problem"), *s.get("flags", [])] if x]
+            parts.append(f"<tr><td>{html.escape(s['student_id'])}</td><td><ul>"
+                         + "".join(f"<li>{html.escape(x)}</li>" for x in items) + "</ul></td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<p>Nothing detected.</p>")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(parts))
+    tmp.replace(path)

@@ -1,0 +1,188 @@
+"""Runs one submission's code inside the sandbox and records what its graded
+functions return. Nothing here decides a grade: the verdict is reached by the
+grader, outside this process, which it treats as hostile.
+
+    python runner.py WORKDIR
+
+WORKDIR/request.npz holds the code cells to run and the calls to make (written by
+autograder.sandbox with lessonkit.fixtures' layout: one Case per call, ``what``
+naming the function). For each call, results/<k>.npz gets the value's arrays and a
+JSON description, or an error. Each graded function's calls run in a forked child
+with a time limit, so a function that hangs or kills its process loses only its
+own results.
+"""
+
+import contextlib
+import io
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import warnings
+
+CELL_SECONDS = 20
+FUNCTION_SECONDS = 20
+PRINT_LIMIT = 20_000
+
+
+class _Sink(io.TextIOBase):
+    """Keeps the first PRINT_LIMIT characters printed and counts the rest."""
+
+    def __init__(self):
+        self.kept, self.total = [], 0
+
+    def write(self, text):
+        if self.total < PRINT_LIMIT:
+            self.kept.append(text[: PRINT_LIMIT - self.total])
+        self.total += len(text)
+        return len(text)
+
+    def text(self):
+        return "".join(self.kept)
+
+
+class _Timeout(BaseException):
+    pass
+
+
+def _alarm(_signum, _frame):
+    raise _Timeout()
+
+
+def run_cells(cells, skip, namespace, log):
+    import ast
+
+    for index, source in enumerate(cells):
+        if index in skip:
+            continue
+        with open("progress", "w") as f:  # which cell was running, if the process dies
+            f.write(str(index))
+        sink = _Sink()
+        entry = {"cell": index, "error": None}
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(CELL_SECONDS)
+        try:
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(compile(ast.parse(source), f"<cell {index}>", "exec"), namespace)  # noqa: S102
+        except _Timeout:
+            entry["error"] = f"TimeoutError: the cell ran longer than {CELL_SECONDS} s"
+        except SystemExit as exc:
+            entry["error"] = f"SystemExit: {exc}"
+        except BaseException as exc:  # noqa: BLE001 - every student error is data here
+            entry["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        finally:
+            signal.alarm(0)
+        entry["printed"] = sink.total
+        entry["text"] = sink.text()[:2000]
+        log.append(entry)
+
+
+def _encode(value):
+    """(structure, arrays) of a returned value, or raise TypeError."""
+    import numpy as np
+
+    if isinstance(value, (tuple, list)):
+        parts = [_encode(v) for v in value]
+        return {"tuple": [p[0] for p in parts]}, [a for p in parts for a in p[1]]
+    if isinstance(value, dict):
+        keys = [str(k) for k in value]
+        return {"dict": keys}, [_numeric(value[k]) for k in value]
+    return "array", [_numeric(value)]
+
+
+def _numeric(part):
+    import numpy as np
+
+    if part is None:
+        raise TypeError("None (did you forget to return?)")
+    arr = np.asarray(part)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{type(part).__name__} of dtype {arr.dtype}, not numbers")
+    return arr.astype(np.float64)
+
+
+def call_function(namespace, case, out_path):
+    import copy
+
+    import numpy as np
+
+    name = case.what
+    record = {"function": name}
+    arrays = {}
+    fn = namespace.get(name)
+    if not callable(fn):
+        record["error"] = f"NameError: no function named {name} (renamed or deleted?)"
+    else:
+        caught = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                with contextlib.redirect_stdout(_Sink()), contextlib.redirect_stderr(_Sink()):
+                    value = fn(**copy.deepcopy(case.args))
+                desc, parts = _encode(value)
+                record["structure"] = desc
+                arrays = {f"a{k}": a for k, a in enumerate(parts)}
+            except NotImplementedError:
+                record["error"] = "NotImplementedError"
+            except TypeError as exc:
+                record["error"] = f"TypeError: {exc}"[:500]
+            except BaseException as exc:  # noqa: BLE001
+                record["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        if caught and "error" not in record:
+            w = caught[0]
+            record["warning"] = f"{w.category.__name__}: {w.message}"[:300]
+    tmp = out_path + ".tmp.npz"
+    np.savez(tmp, meta=np.array(json.dumps(record)), **arrays)
+    os.replace(tmp, out_path)
+
+
+def main(workdir):
+    os.chdir(workdir)
+    from lessonkit import fixtures
+
+    with open("request.json") as f:
+        request = json.load(f)
+    calls = fixtures.load("calls", ".")
+    os.makedirs("results", exist_ok=True)
+    log = []
+    namespace = {"__name__": "__main__"}
+    run_cells(request["cells"], set(request.get("skip", [])), namespace, log)
+    with open("cells.json", "w") as f:
+        json.dump(log, f)
+    with open("progress", "w") as f:
+        f.write("calls")
+
+    by_function = {}
+    for index, case in enumerate(calls):
+        by_function.setdefault(case.what, []).append(index)
+    for name, indices in by_function.items():
+        pid = os.fork()
+        if pid == 0:  # the child makes this function's calls, then leaves at once
+            try:
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)
+                signal.alarm(FUNCTION_SECONDS)
+                for index in indices:
+                    call_function(namespace, calls[index], os.path.join("results", f"{index}.npz"))
+            finally:
+                os._exit(0)
+        deadline = time.monotonic() + FUNCTION_SECONDS + 2
+        while True:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                break
+            time.sleep(0.005)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1])
+    except BaseException:  # noqa: BLE001
+        traceback.print_exc()
+        sys.exit(3)

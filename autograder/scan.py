@@ -1,0 +1,142 @@
+"""Reading a student's code for attempts to interfere with grading.
+
+The verdict never depends on this: a grade comes from outputs judged outside the
+sandbox. The scan only puts what it finds into words an instructor can act on
+(the ``flags`` column and the class report).
+"""
+
+import ast
+
+COURSE_NAMES = {"check", "hidden_check", "lessonkit", "Explorer", "show"}
+REFERENCE_NAMES = {"solutions", "autograder"}
+PROCESS_CALLS = {"_exit", "kill", "killpg", "abort", "system", "fork", "forkpty", "popen", "spawnl",
+                 "spawnv", "execv", "execve", "execl", "execvp", "posix_spawn", "setsid"}
+RULES = {
+    "builtins": "imports builtins (to replace Python's own functions)",
+    "ctypes": "imports ctypes (raw memory access)",
+    "subprocess": "starts other programs (subprocess)",
+    "multiprocessing": "starts other processes (multiprocessing)",
+    "signal": "handles or sends signals",
+    "socket": "opens network connections",
+    "urllib": "opens network connections",
+    "requests": "opens network connections",
+    "http": "opens network connections",
+    "importlib": "imports modules by computed names (importlib)",
+    "gc": "walks the interpreter's objects (gc)",
+    "inspect": "inspects the caller's frames (inspect)",
+    "atexit": "registers code to run when the interpreter exits",
+    "resource": "changes resource limits",
+    "pickle": "loads pickled objects",
+    "IPython": "reaches into IPython",
+}
+
+
+class _Finder(ast.NodeVisitor):
+    def __init__(self):
+        self.found = []
+
+    def add(self, text):
+        if text not in self.found:
+            self.found.append(text)
+
+    def _module(self, name):
+        root = name.split(".")[0]
+        if root in REFERENCE_NAMES:
+            self.add(f"tried to import the course's {root} package (the reference answers)")
+        elif root in RULES:
+            self.add(RULES[root])
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self._module(alias.name)
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node):
+        self._module(node.module or "")
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        fn = node.func
+        name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+        if name in ("__import__", "exec", "eval", "compile"):
+            self.add(f"runs code built at run time ({name})")
+        if name == "get_ipython":
+            self.add("reaches into IPython (get_ipython)")
+        if name in ("set_custom_exc", "register", "showtraceback"):
+            self.add(f"changes how errors are reported ({name})")
+        if isinstance(fn, ast.Attribute) and name in PROCESS_CALLS:
+            self.add(f"calls {ast.unparse(fn)} (leaving or forking the interpreter)")
+        if name in ("exit", "quit"):
+            self.add(f"calls {name}() (leaving the interpreter)")
+        if name == "open":
+            for arg in node.args[:1]:
+                text = ast.unparse(arg)
+                if any(k in text for k in ("source", "solution", "gradebook", "hidden", "release", "/work", "..")):
+                    self.add(f"opens a file outside its work ({text[:60]})")
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node):
+        if node.attr in ("environ", "getenv") or (isinstance(node.value, ast.Name) and node.value.id == "os"
+                                                  and node.attr in ("environ", "getenv")):
+            self.add("reads environment variables (can tell when it is being graded)")
+        if node.attr in ("modules", "meta_path", "path_hooks") and isinstance(node.value, ast.Name) \
+                and node.value.id == "sys":
+            self.add(f"changes the import system (sys.{node.attr})")
+        if node.attr in ("__globals__", "__code__", "__builtins__", "f_globals", "f_back", "f_locals"):
+            self.add(f"touches interpreter internals ({node.attr})")
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id == "__builtins__":
+            self.add("touches interpreter internals (__builtins__)")
+        if "NBGRADER" in node.id:
+            self.add("looks for nbgrader (behaves differently when graded?)")
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, str) and "NBGRADER" in node.value:
+            self.add("looks for nbgrader's variables (behaves differently when graded?)")
+        if isinstance(node.value, str) and any(k in node.value for k in ("solutions", "/source/", "gradebook")):
+            self.add(f"mentions grading material ({node.value[:40]!r})")
+
+    def _assigned(self, target):
+        if isinstance(target, ast.Attribute):
+            base = target
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id not in ("self",):
+                self.add(f"replaces {ast.unparse(target)} (monkeypatching a module or object)")
+        elif isinstance(target, ast.Name) and target.id in COURSE_NAMES:
+            self.add(f"redefines the course's {target.id}")
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for t in target.elts:
+                self._assigned(t)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
+                and target.value.attr in ("modules", "environ"):
+            self.add(f"writes to {ast.unparse(target.value)}")
+
+    def visit_Assign(self, node):
+        for target in node.targets:
+            self._assigned(target)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node):
+        self._assigned(node.target)
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node):
+        if node.name in COURSE_NAMES:
+            self.add(f"redefines the course's {node.name}")
+        self.generic_visit(node)
+
+
+def scan(sources):
+    """Flags (sentences) for what the student's code does that grading should know."""
+    finder = _Finder()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            finder.add(f"a cell has a syntax error (line {exc.lineno}): it cannot run")
+            continue
+        finder.visit(tree)
+    return finder.found

@@ -1,0 +1,57 @@
+"""Judging what a sandboxed submission returned, one nbgrader test cell at a time.
+
+Uses the same engine as the students' visible checks (lessonkit.compare), so
+feedback reads the same; but the values judged here came back from the sandbox and
+the expected ones never went in.
+"""
+
+from dataclasses import dataclass
+
+from lessonkit.compare import Verdict, compare
+from lessonkit.specs import SPECS
+
+
+@dataclass
+class CellVerdict:
+    grade_id: str
+    function: str
+    ok: bool
+    message: str          # for the student: what was checked and, if failed, what went wrong
+    mistake: str | None   # a named misconception, when one was recognised
+    kind: str
+
+
+def judge_call(call, returned):
+    """Verdict for one call, from the sandbox's (value, error, warning)."""
+    value, error, warning = returned
+    if error == "NotImplementedError":
+        return Verdict(False, "not_implemented",
+                       f"{call.function} is not implemented yet: replace `raise NotImplementedError()` "
+                       "in its cell with your code.")
+    if error:
+        return Verdict(False, "error", f"{call.function} raised {error}")
+    if warning:
+        return Verdict(False, "warning", f"{call.function} printed a warning ({warning}). A graded "
+                                         "test that prints a warning scores 0.")
+    return compare(value, call.expected, SPECS[call.function].outputs, call.mistakes)
+
+
+def judge(calls, results):
+    """One CellVerdict per test cell, in order; a cell passes when all its calls do."""
+    cells = {}
+    for index, call in enumerate(calls):
+        cells.setdefault(call.cell, []).append((call, judge_call(call, results[index])))
+    verdicts = []
+    for grade_id, judged in cells.items():
+        failed = [(c, v) for c, v in judged if not v.ok]
+        function = judged[0][0].function
+        if not failed:
+            verdicts.append(CellVerdict(grade_id, function, True,
+                                        f"✓ {function}: all {len(judged)} checks pass.", None, "ok"))
+            continue
+        call, v = failed[0]
+        hidden = grade_id.startswith("hidden_")
+        where = "a hidden test" if hidden else call.what
+        verdicts.append(CellVerdict(grade_id, function, False,
+                                    f"✗ {function}, {where}: {v.message}", v.mistake, v.kind))
+    return verdicts

@@ -1,0 +1,138 @@
+"""Named fixture submissions of whole classes, graded in one batch each, against a
+table of expected scores per graded check (otter-grader style)."""
+
+import pytest
+
+from autograder import notebooks
+from autograder.grade import grade
+from autograder.graded import GRADED
+from lessonkit.specs import SPECS
+
+from ..lessons.lessons import master
+from . import builders as b
+
+L01 = "01_rnn"
+CELLS_01 = ["check_rnn_cell", "hidden_rnn_cell", "check_rnn_forward", "hidden_rnn_forward",
+            "check_first_event_influence", "hidden_first_event_influence"]
+
+
+def _01():
+    solved = b.solved(L01)
+    deleted = b.solved(L01)
+    deleted.cells = [c for c in deleted.cells if notebooks.grade_id(c) != "first_event_influence"]
+    retagged = b.solved(L01)
+    cell = notebooks.find_cell(retagged, "check_rnn_cell")
+    cell.metadata.nbgrader.update(solution=True, grade=False, locked=False)
+    cell.source = "pass  # no check here"
+    renamed_cell = b.rename_function(b.solution_source(L01, "rnn_cell"), "rnn_cell", "rnn_step")
+    renamed_forward = b.solution_source(L01, "rnn_forward").replace("rnn_cell(", "rnn_step(")
+    return {
+        # name: (what goes in the folder, expected score per cell in CELLS_01, words in the messages)
+        "correct": (solved, [1, 2, 1, 2, 1, 2], {}),
+        "untouched": (b.student(L01), [0, 0, 0, 0, 0, 0], {"check_rnn_cell": "is not implemented yet"}),
+        "partial": (b.solved(L01, skip=("rnn_forward", "first_event_influence")), [1, 2, 0, 0, 0, 0],
+                    {"check_rnn_forward": "is not implemented yet"}),
+        "wrong_shape": (b.solved(L01, {"first_event_influence": b.body(L01, "first_event_influence", """
+alt = events.copy()
+alt[0] = first_alt
+return np.linalg.norm(rnn_forward(events, memory0, W, b) - rnn_forward(alt, memory0, W, b), axis=-1).T
+""")}), [1, 2, 1, 2, 0, 0], {"check_first_event_influence": "(transposed?)"}),
+        "nan_outputs": (b.solved(L01, {"rnn_forward": b.body(L01, "rnn_forward", """
+return np.full((len(events),) + memory0.shape, np.nan)
+""")}), [1, 2, 0, 0, 0, 0], {"hidden_rnn_forward": "NaN"}),
+        "raises": (b.solved(L01, {"first_event_influence": b.body(L01, "first_event_influence",
+                                                                  "raise ValueError('not today')")}),
+                   [1, 2, 1, 2, 0, 0], {"check_first_event_influence": "raised ValueError: not today"}),
+        "endless_loop": (b.solved(L01, {"first_event_influence": b.body(L01, "first_event_influence", """
+while True:
+    pass
+""")}), [1, 2, 1, 2, 0, 0], {"hidden_first_event_influence": "did not finish"}),
+        "not_json": (b"{ this is not a notebook", [0, 0, 0, 0, 0, 0], {"check_rnn_cell": "could not be read"}),
+        "cell_deleted": (deleted, [1, 2, 1, 2, 0, 0], {"check_first_event_influence": "not implemented"}),
+        "retagged": (retagged, [1, 2, 1, 2, 1, 2], {}),
+        "renamed": (b.solved(L01, {"rnn_cell": renamed_cell, "rnn_forward": renamed_forward}),
+                    [0, 0, 1, 2, 1, 2], {"check_rnn_cell": "no function named rnn_cell"}),
+    }
+
+
+FLAGS_01 = {"retagged": "metadata of cell check_rnn_cell was changed",
+            "cell_deleted": "cells were deleted: first_event_influence"}
+
+
+def _dependents(fn):
+    """Graded functions that call ``fn``, directly or through others."""
+    found = {fn}
+    changed = True
+    while changed:
+        changed = False
+        for name, spec in SPECS.items():
+            if name not in found and found & set(spec.depends):
+                found.add(name)
+                changed = True
+    return found
+
+
+def _mistake_fixtures(lesson):
+    """One submission per named misconception: that mistake planted, the rest right.
+    It loses the cells of its function and of the functions that call it."""
+    points = {notebooks.grade_id(c): c.metadata.nbgrader["points"] for c in master(lesson).cells
+              if c.metadata.get("nbgrader", {}).get("grade")}
+    out = {}
+    for fn, graded in GRADED.items():
+        if graded.lesson != lesson:
+            continue
+        broken = _dependents(fn)
+        for m in graded.mistakes:
+            expected = {gid: 0 if gid.split("_", 1)[1] in broken else p for gid, p in points.items()}
+            out[f"{fn}-{m.name}"] = (b.solved(lesson, {fn: m.source()}), fn, m, expected)
+    return out
+
+
+@pytest.fixture(scope="module")
+def graded_01(bwrap, tmp_path_factory):
+    root = tmp_path_factory.mktemp("class01")
+    table, mistakes = _01(), _mistake_fixtures(L01)
+    for name, (content, *_rest) in table.items():
+        b.write(root / "subs" / name, L01, content)
+    for name, (nb, *_rest) in mistakes.items():
+        b.write(root / "subs" / name, L01, nb)
+    states = grade(L01, root / "subs", root / "out", workers=2, progress=False)
+    return {s["student_id"]: s for s in states}, table, mistakes, root
+
+
+@pytest.mark.parametrize("name", list(_01()))
+def test_named_fixture_gets_its_score_and_message(graded_01, name):
+    states, table, _, _ = graded_01
+    _, expected, words = table[name]
+    state = states[name]
+    got = [state["scores"].get(gid, [None])[0] for gid in CELLS_01]
+    assert got == expected, f"{name}: {got} != {expected}\n{state.get('messages')}"
+    for gid, text in words.items():
+        assert text in state["messages"][gid], f"{name} {gid}: {state['messages'][gid]!r}"
+    if name in FLAGS_01:
+        assert any(FLAGS_01[name] in f for f in state["flags"]), state["flags"]
+    elif name not in ("not_json",):
+        assert not state["flags"], f"{name} flagged: {state['flags']}"
+
+
+@pytest.mark.parametrize("name", list(_mistake_fixtures(L01)))
+def test_each_misconception_is_named_in_feedback_and_loses_its_points(graded_01, name):
+    states, _, mistakes, root = graded_01
+    _, fn, mistake, expected = mistakes[name]
+    state = states[name]
+    assert {gid: v[0] for gid, v in state["scores"].items()} == expected
+    assert mistake.message in state["messages"][f"check_{fn}"]
+    assert state["mistakes"][f"check_{fn}"] == mistake.name
+    html = (root / "out" / "feedback" / name / L01 / f"{L01}.html").read_text()
+    assert "hidden_check(" not in html and "BEGIN HIDDEN TESTS" not in html
+
+
+def test_outputs_are_where_instructors_expect_them(graded_01):
+    states, table, mistakes, root = graded_01
+    out = root / "out"
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert rows[0].split(",")[:2] == ["student_id", "lesson"] and rows[0].endswith("score,max_score,flags")
+    assert len(rows) == 1 + len(table) + len(mistakes)
+    assert "score distribution" in (out / "report.html").read_text()
+    for name in table:
+        assert (out / "feedback" / name / L01 / f"{L01}.html").is_file()
