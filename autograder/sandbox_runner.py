@@ -23,7 +23,7 @@ import traceback
 import warnings
 
 CELL_SECONDS = 20
-FUNCTION_SECONDS = 20
+FUNCTION_SECONDS = 10
 PRINT_LIMIT = 20_000
 
 
