@@ -1,0 +1,154 @@
+"""Lesson 09, the GRU: gru_cell (PyTorch's GRUCell equations, batch first)."""
+
+import numpy as np
+
+import solutions
+
+from . import case, graded, mistake
+
+LESSON = "09_gru"
+graded(solutions.gru_cell, LESSON)
+
+
+def _params(rng, H, X, scale=1.5):
+    k = scale / np.sqrt(H)
+    params = {}
+    for g in "rzn":
+        params["W_" + g] = rng.uniform(-k, k, size=(H + X, H))
+        params["b_" + g] = rng.uniform(-k, k, size=H)
+    params["b_hn"] = rng.uniform(-k, k, size=H)
+    return params
+
+
+@case("gru_cell", "a batch of 3 memories (hidden 4) and events (inputs 2): shape (3, 4) and values")
+def _(rng):
+    return dict(h=rng.normal(size=(3, 4)), x=rng.normal(size=(3, 2)), params=_params(rng, 4, 2))
+
+
+@case("gru_cell", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
+def _(rng):
+    return dict(h=rng.normal(size=(1, 2)), x=rng.normal(size=(1, 5)), params=_params(rng, 2, 5))
+
+
+@case("gru_cell", "keep factor z ≈ 1 (b_z = +30, W_z = 0): the new memory is the old one")
+def _(rng):
+    params = _params(rng, 3, 2)
+    params["W_z"][:] = 0.0
+    params["b_z"][:] = 30.0
+    return dict(h=rng.uniform(-0.9, 0.9, size=(2, 3)), x=rng.normal(size=(2, 2)), params=params)
+
+
+@case("gru_cell", "keep factor z ≈ 0 (b_z = −30, W_z = 0): the new memory is the candidate n alone")
+def _(rng):
+    params = _params(rng, 3, 2)
+    params["W_z"][:] = 0.0
+    params["b_z"][:] = -30.0
+    return dict(h=rng.normal(size=(2, 3)), x=rng.normal(size=(2, 2)), params=params)
+
+
+@case("gru_cell", "z ≈ 0 and reset r ≈ 0: the memory's part is shut out, h' = tanh(x W_n[H:] + b_n)")
+def _(rng):
+    params = _params(rng, 3, 3)
+    params["W_z"][:] = params["W_r"][:] = 0.0
+    params["b_z"][:] = params["b_r"][:] = -30.0
+    params["b_hn"][:] = 0.0
+    return dict(h=rng.normal(size=(2, 3)), x=rng.normal(size=(2, 3)), params=params)
+
+
+@case("gru_cell", "a zero event: only the memory and the biases count")
+def _(rng):
+    return dict(h=rng.normal(size=(2, 3)), x=np.zeros((2, 2)), params=_params(rng, 3, 2))
+
+
+@mistake("gru_cell", "reset_whole_candidate",
+         "Your reset factor r multiplies the whole candidate, the event's part and b_n included. "
+         "r scales only the memory's part: n = tanh(x W_n[H:] + b_n + r ⊙ (h W_n[:H] + b_hn)), "
+         "with W_n[:H] the rows that act on h and W_n[H:] the rows that act on x.")
+def gru_cell(h, x, params):
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    joined = np.concatenate([h, x], axis=1)
+    r = sig(joined @ params["W_r"] + params["b_r"])
+    z = sig(joined @ params["W_z"] + params["b_z"])
+    n = np.tanh(r * (joined @ params["W_n"] + params["b_n"] + params["b_hn"]))
+    return (1 - z) * n + z * h
+
+
+@mistake("gru_cell", "reset_before_product",
+         "You applied r to the memory before the product, tanh([r ⊙ h, x] W_n + ...). That is the "
+         "form of Colah's post and of the GRU paper's final version, but this course follows "
+         "PyTorch's GRUCell: r scales the memory's part after the product, "
+         "n = tanh(x W_n[H:] + b_n + r ⊙ (h W_n[:H] + b_hn)).")
+def gru_cell(h, x, params):
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    joined = np.concatenate([h, x], axis=1)
+    r = sig(joined @ params["W_r"] + params["b_r"])
+    z = sig(joined @ params["W_z"] + params["b_z"])
+    n = np.tanh(np.concatenate([r * h, x], axis=1) @ params["W_n"] + params["b_n"] + params["b_hn"])
+    return (1 - z) * n + z * h
+
+
+@mistake("gru_cell", "z_swapped",
+         "Your z and 1 − z are swapped: you computed z ⊙ n + (1 − z) ⊙ h. Here z is the keep "
+         "factor, as in PyTorch: h' = (1 − z) ⊙ n + z ⊙ h, so z ≈ 1 keeps the old memory. "
+         "(Some texts, Colah's post among them, swap the roles; this course's checks follow PyTorch.)")
+def gru_cell(h, x, params):
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    H = h.shape[1]
+    joined = np.concatenate([h, x], axis=1)
+    r = sig(joined @ params["W_r"] + params["b_r"])
+    z = sig(joined @ params["W_z"] + params["b_z"])
+    n = np.tanh(x @ params["W_n"][H:] + params["b_n"] + r * (h @ params["W_n"][:H] + params["b_hn"]))
+    return z * n + (1 - z) * h
+
+
+@mistake("gru_cell", "sigmoid_candidate",
+         "Your candidate n uses σ where tanh belongs. σ gives only values in (0, 1), so the memory "
+         "could never be written negative (\"home\"): use np.tanh for n, and σ for r and z.")
+def gru_cell(h, x, params):
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    H = h.shape[1]
+    joined = np.concatenate([h, x], axis=1)
+    r = sig(joined @ params["W_r"] + params["b_r"])
+    z = sig(joined @ params["W_z"] + params["b_z"])
+    n = sig(x @ params["W_n"][H:] + params["b_n"] + r * (h @ params["W_n"][:H] + params["b_hn"]))
+    return (1 - z) * n + z * h
+
+
+@mistake("gru_cell", "no_b_hn",
+         "Your candidate leaves out b_hn. It belongs inside the reset, next to the memory's part: "
+         "n = tanh(x W_n[H:] + b_n + r ⊙ (h W_n[:H] + b_hn)).")
+def gru_cell(h, x, params):
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    H = h.shape[1]
+    joined = np.concatenate([h, x], axis=1)
+    r = sig(joined @ params["W_r"] + params["b_r"])
+    z = sig(joined @ params["W_z"] + params["b_z"])
+    n = np.tanh(x @ params["W_n"][H:] + params["b_n"] + r * (h @ params["W_n"][:H]))
+    return (1 - z) * n + z * h
+
+
+@mistake("gru_cell", "b_hn_outside_reset",
+         "You added b_hn outside the reset, next to b_n. It belongs inside, so that r scales it "
+         "too: r ⊙ (h W_n[:H] + b_hn). That is why the candidate has two biases.")
+def gru_cell(h, x, params):
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    H = h.shape[1]
+    joined = np.concatenate([h, x], axis=1)
+    r = sig(joined @ params["W_r"] + params["b_r"])
+    z = sig(joined @ params["W_z"] + params["b_z"])
+    n = np.tanh(x @ params["W_n"][H:] + params["b_n"] + params["b_hn"] + r * (h @ params["W_n"][:H]))
+    return (1 - z) * n + z * h
+
+
+@mistake("gru_cell", "event_first",
+         "You joined [x, h], but every W expects the memory first: np.concatenate([h, x], axis=1). "
+         "The first H rows of a W act on the memory and the last X on the event; for the candidate, "
+         "W_n[:H] goes with h and W_n[H:] with x.")
+def gru_cell(h, x, params):
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    X = x.shape[1]
+    joined = np.concatenate([x, h], axis=1)
+    r = sig(joined @ params["W_r"] + params["b_r"])
+    z = sig(joined @ params["W_z"] + params["b_z"])
+    n = np.tanh(x @ params["W_n"][:X] + params["b_n"] + r * (h @ params["W_n"][X:] + params["b_hn"]))
+    return (1 - z) * n + z * h
