@@ -28,3 +28,4 @@ from .torch_layout import (
     lstm_to_torch, rnn_from_torch, rnn_to_torch,
 )
 
+from .tracks import ltm_track  # noqa: E402
