@@ -53,6 +53,13 @@ class _Finder(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node):
         self._module(node.module or "")
+        if (node.module or "").startswith("lessonkit") and any(
+                a.name in ("fixtures", "compare", "checks", "hidden") for a in node.names):
+            self.add(f"imports the course's checking code (from {node.module} import "
+                     f"{', '.join(a.name for a in node.names)})")
+        if (node.module or "").startswith("lessonkit.") and node.module.split(".")[1] in (
+                "fixtures", "compare", "checks", "hidden"):
+            self.add(f"imports the course's checking code ({node.module})")
         self.generic_visit(node)
 
     def visit_Call(self, node):
@@ -73,6 +80,12 @@ class _Finder(ast.NodeVisitor):
                 text = ast.unparse(arg)
                 if any(k in text for k in ("source", "solution", "gradebook", "hidden", "release", "/work", "..")):
                     self.add(f"opens a file outside its work ({text[:60]})")
+        self.generic_visit(node)
+
+    def visit_Raise(self, node):
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        if isinstance(exc, ast.Name) and exc.id in ("SystemExit", "KeyboardInterrupt", "GeneratorExit"):
+            self.add(f"raises {exc.id} (to leave the interpreter or stop the grader)")
         self.generic_visit(node)
 
     def visit_Attribute(self, node):
