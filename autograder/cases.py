@@ -56,9 +56,11 @@ def calls_for(lesson, rng=None, hidden_trials=3):
             continue
         spec = SPECS[name]
         groups = [(f"check_{name}", case.what, case.build(rng)) for case in graded.cases]
-        sizes = [random_sizes(rng) for _ in range(hidden_trials)] + list(ODD_SIZES)
-        groups += [(f"hidden_{name}", "hidden test: " + ", ".join(f"{k} {v}" for k, v in s.items()),
-                    draw(spec, s, rng)) for s in sizes]
+        for variant in spec.variants:
+            sizes = [random_sizes(rng) for _ in range(hidden_trials)] + list(ODD_SIZES)
+            groups += [(f"hidden_{name}", "hidden test: " + ", ".join(
+                [f"{k} {v}" for k, v in s.items()] + [f"{k}={v!r}" for k, v in variant.items()]),
+                {**draw(spec, s, rng), **variant}) for s in sizes]
         for cell, what, args in groups:
             args = {**args, **spec.extras}
             expected = graded.reference(**copy.deepcopy(args))

@@ -16,6 +16,7 @@ import numpy as np
 from lessonkit import fixtures as store
 from lessonkit.compare import compare
 from lessonkit.specs import SPECS
+from lessonkit.values import flatten
 
 from .graded import GRADED, rng_for
 
@@ -60,9 +61,8 @@ def build(name):
 
 
 def _finite(value):
-    parts = value if isinstance(value, tuple) else (value,)
     try:
-        return all(np.all(np.isfinite(np.asarray(p, dtype=np.float64))) for p in parts)
+        return all(np.all(np.isfinite(np.asarray(p, dtype=np.float64))) for p in flatten(value))
     except (TypeError, ValueError):
         return False
 

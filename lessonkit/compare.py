@@ -137,7 +137,9 @@ def compare(got, expected, outputs=("output",), mistakes=()):
             return Verdict(False, "nan", f"{where}: {int(bad.sum())} entries are NaN or infinite "
                                          f"(first at index {idx}); expected finite numbers")
         if not np.allclose(arr, exp, rtol=RTOL, atol=ATOL):
-            diff = np.abs(arr - exp)
+            with np.errstate(invalid="ignore"):  # inf - inf where both are inf
+                diff = np.where(arr == exp, 0.0, np.abs(arr - exp))
+            diff = np.nan_to_num(diff, nan=0.0, posinf=np.inf)
             idx = np.unravel_index(int(np.argmax(diff)), diff.shape) if arr.ndim else ()
             at = f" at index {tuple(int(i) for i in idx)}" if arr.ndim else ""
             return Verdict(False, "wrong", f"{where}: values differ; the largest difference is{at}: "

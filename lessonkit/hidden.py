@@ -25,11 +25,12 @@ def hidden_check(fn, reference, name=None, trials=3):
     name = name or reference.__name__
     spec = SPECS[name]
     rng = np.random.default_rng(int.from_bytes(os.urandom(8), "little"))
-    for sizes in [random_sizes(rng) for _ in range(trials)] + list(ODD_SIZES):
-        args = draw(spec, sizes, rng)
-        expected = reference(**copy.deepcopy(args))
-        value, failure = call(fn, copy.deepcopy(args))
-        verdict = failure or compare(value, expected, spec.outputs)
-        if not verdict.ok:
-            shown = ", ".join(f"{k} {v}" for k, v in sizes.items())
-            raise CheckFailed(f"hidden test of {name} ({shown}): {verdict.message}")
+    for variant in spec.variants:
+        for sizes in [random_sizes(rng) for _ in range(trials)] + list(ODD_SIZES):
+            args = {**draw(spec, sizes, rng), **variant}
+            expected = reference(**copy.deepcopy(args))
+            value, failure = call(fn, copy.deepcopy(args))
+            verdict = failure or compare(value, expected, spec.outputs)
+            if not verdict.ok:
+                shown = ", ".join([f"{k} {v}" for k, v in sizes.items()] + [f"{k}={v!r}" for k, v in variant.items()])
+                raise CheckFailed(f"hidden test of {name} ({shown}): {verdict.message}")
