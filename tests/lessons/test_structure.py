@@ -97,3 +97,13 @@ def _arrays(case):
             yield from flatten(value)
     for value in [case.expected] + [m[2] for m in case.mistakes]:
         yield from flatten(value)
+
+
+def test_index_lists_every_lesson_with_a_working_link():
+    import re
+
+    text = "\n".join(c.source for c in master("00_index").cells if c.cell_type == "markdown")
+    links = re.findall(r"\]\(\.\./([0-9]{2}_\w+)/([0-9]{2}_\w+)\.ipynb\)", text)
+    assert [folder for folder, _ in links] == [name for name in LESSONS if name != "00_index"]
+    for folder, name in links:
+        assert folder == name and (ROOT / "lessons" / folder / f"{name}.ipynb").is_file()
