@@ -30,3 +30,4 @@ from .torch_layout import (
 
 from .tracks import ltm_track  # noqa: E402
 from .fading import memory_half_life  # noqa: E402
+from .training import clip_gradients, sgd_update  # noqa: E402
