@@ -31,6 +31,9 @@ def venv_environ():
     """The environment with .venv's scripts first on PATH (nbgrader calls alembic)."""
     env = dict(os.environ)
     env["PATH"] = str(venv_python().parent) + os.pathsep + env.get("PATH", "")
+    # the learners' settings: nbgrader's instructor tools off, Validate on (jupyter_config/)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "jupyter_config"), env.get("JUPYTER_CONFIG_PATH")) if p)
     return env
 
 
@@ -67,6 +70,8 @@ def lab(args):
     py = ensure_env("requirements.txt")
     target = INDEX if (ROOT / INDEX).exists() else "lessons"
     print("JupyterLab is starting; press Ctrl+C twice in this terminal to stop it.", flush=True)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args = ["--allow-root", *args]  # containers and hubs often run as root
     return subprocess.call([py, "-m", "jupyter", "lab", target, *args], cwd=ROOT, env=venv_environ())
 
 

@@ -40,6 +40,7 @@ def _dependency_note(fn, name):
 
 def check(fn, name=None):
     """Run the stored cases of graded function ``fn`` and report each on one line."""
+    __tracebackhide__ = True  # IPython shows the student's line and the message, not our frames
     name = name or getattr(fn, "__name__", None)
     if name not in SPECS or name not in fixtures.available():
         raise ValueError(f"check() takes one of this course's graded functions; got {name!r}")

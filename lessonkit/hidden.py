@@ -22,6 +22,7 @@ from .specs import ODD_SIZES, SPECS, draw, random_sizes
 
 def hidden_check(fn, reference, name=None, trials=3):
     """Compare ``fn`` with ``reference`` on fresh inputs; raise CheckFailed on the first miss."""
+    __tracebackhide__ = True
     name = name or reference.__name__
     spec = SPECS[name]
     rng = np.random.default_rng(int.from_bytes(os.urandom(8), "little"))

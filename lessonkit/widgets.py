@@ -72,7 +72,11 @@ class Explorer:
         except NotImplementedError as exc:
             name = missing_function(exc)
             _message(self.figure, f"Implement {name} first (its cell is above),\n"
-                                  "run that cell, then move a slider.", "#b35900")
+                                  "run that cell, then this one again.", "#b35900")
+            self.status = "todo"
+        except NameError as exc:  # a function whose cell was never run
+            _message(self.figure, f"{exc.name} is not defined yet: implement it and run its cell\n"
+                                  "(above), then move a slider.", "#b35900")
             self.status = "todo"
         except Exception as exc:  # noqa: BLE001 - show, never raise, in a widget
             _message(self.figure, f"Your code raised {type(exc).__name__}:\n{exc}", "#b00020")
