@@ -46,14 +46,11 @@ def fingerprint(lesson, root=ROOT):
     return digest.hexdigest()[:16]
 
 
-def _init_worker(lock, counter, context):
+def _init_worker(lock, context):
     import warnings
 
     warnings.filterwarnings("ignore", message="Object of type <Submitted")  # nbgrader's own
-    with counter.get_lock():
-        slot = counter.value
-        counter.value += 1
-    _worker.update(context, lock=lock, slot=slot)
+    _worker.update(context, lock=lock)
 
 
 def _label_flags(result, labels):
@@ -95,7 +92,7 @@ def grade_one(student_dir):
         with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
             for attempt in range(MAX_RETRIES + 1):
                 scratch = Path(tmp) / f"run{attempt}"
-                result = sandbox.run(sources, as_cases(calls), scratch, slot=w["slot"], skip=skip,
+                result = sandbox.run(sources, as_cases(calls), scratch, skip=skip,
                                      unsafe=w["unsafe"], mpl_cache=w["mpl_cache"])
                 flags += _label_flags(result, labels)
                 if result.died_in_cell is None or attempt == MAX_RETRIES:
@@ -197,10 +194,10 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
                "fingerprint": stamp, "hashes": hashes, "mpl_cache": _mpl_cache(out)}
     if pending:
         mp = multiprocessing.get_context("fork")
-        lock, counter = mp.Lock(), mp.Value("i", 0)
+        lock = mp.Lock()
         workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
         with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker,
-                                 initargs=(lock, counter, context)) as pool:
+                                 initargs=(lock, context)) as pool:
             futures = {pool.submit(grade_one, str(p)): p.name for p in pending}
             bar = _progress(len(students), len(students) - len(pending), progress)
             for future in as_completed(futures):

@@ -8,9 +8,13 @@ grader bounds its wall time and output. What it returns is data to be judged
 (:mod:`autograder.verdict`), never trusted.
 """
 
+import contextlib
+import fcntl
 import json
 import os
+import random
 import resource
+import signal
 import shutil
 import subprocess
 import sys
@@ -33,7 +37,7 @@ CPU_SECONDS = 120
 FILE_BYTES = 64 << 20
 PROCESSES = 24
 MAX_RESULT_VALUES = 5_000_000   # numbers accepted from one call's result
-SANDBOX_UID = 64000             # + worker slot: each worker's sandboxes have a uid of their own
+UID_POOL = range(64000, 65000)  # each sandboxed run takes a uid of its own from here
 
 
 class SandboxUnavailable(RuntimeError):
@@ -63,8 +67,9 @@ def check_available():
             "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. "
             "Install it (Debian/Ubuntu: sudo apt-get install bubblewrap), or pass --unsafe "
             "to grade without a sandbox (only for submissions you trust).")
-    probe = subprocess.run(_bwrap_prefix(Path(tempfile.gettempdir()), 0) + ["true"],
-                           capture_output=True, text=True)
+    with _own_uid() if os.geteuid() == 0 else contextlib.nullcontext() as uid:
+        probe = subprocess.run(_bwrap_prefix(Path(tempfile.gettempdir()), uid) + ["true"],
+                               capture_output=True, text=True)
     if probe.returncode != 0:
         raise SandboxUnavailable(
             f"bubblewrap is installed but cannot start a sandbox here: {probe.stderr.strip()} "
@@ -80,7 +85,54 @@ def _python_roots():
     return sorted(r for r in roots if not any(o != r and o in r.parents for o in roots))
 
 
-def _bwrap_prefix(scratch, slot):
+@contextlib.contextmanager
+def _own_uid():
+    """A uid no other sandbox on this machine is using, held for one run.
+
+    The process limit counts per uid, so a fork bomb can only exhaust its own run's
+    budget. Afterwards every process left under the uid is killed before it is
+    released for the next run.
+    """
+    locks = Path(tempfile.gettempdir()) / "lstm-gate-sandbox-uids"
+    locks.mkdir(exist_ok=True)
+    start = random.randrange(len(UID_POOL))
+    for k in range(len(UID_POOL)):
+        uid = UID_POOL[(start + k) % len(UID_POOL)]
+        handle = open(locks / str(uid), "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        try:
+            _kill_uid(uid)
+            yield uid
+        finally:
+            _kill_uid(uid)
+            handle.close()
+        return
+    raise SandboxUnavailable("all sandbox uids are in use")
+
+
+def _kill_uid(uid):
+    """SIGKILL every process whose real uid is ``uid``, until none is left."""
+    for _ in range(50):
+        found = False
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    real = next(line for line in f if line.startswith("Uid:")).split()[1]
+                if int(real) == uid:
+                    found = True
+                    os.kill(int(pid), signal.SIGKILL)
+            except (OSError, StopIteration, ValueError):
+                continue
+        if not found:
+            return
+        time.sleep(0.02)
+
+
+def _bwrap_prefix(scratch, uid):
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
@@ -104,10 +156,9 @@ def _bwrap_prefix(scratch, slot):
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
     for key, value in env.items():
         args += ["--setenv", key, value]
-    if os.geteuid() == 0:
+    if uid is not None:
         # bwrap as root builds the mounts; setpriv then drops to an unprivileged uid of
-        # this worker's own, so the process limit counts this sandbox alone.
-        uid = str(SANDBOX_UID + slot)
+        # this run's own, so the process limit counts this sandbox alone.
         args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
     else:
@@ -124,7 +175,7 @@ def _limits():
         resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
 
 
-def run(cells, calls, scratch, slot=0, skip=(), unsafe=False, mpl_cache=None):
+def run(cells, calls, scratch, skip=(), unsafe=False, mpl_cache=None):
     """Run ``cells`` (sources) then ``calls`` (lessonkit Cases: what = function name)
     in a fresh sandbox using folder ``scratch``; return a RunResult."""
     scratch = Path(scratch)
@@ -133,17 +184,27 @@ def run(cells, calls, scratch, slot=0, skip=(), unsafe=False, mpl_cache=None):
     fixtures.save(scratch / "calls.npz", calls)
     if mpl_cache:
         shutil.copytree(mpl_cache, scratch / ".mpl", dirs_exist_ok=True)
-    if os.geteuid() == 0 and not unsafe:
-        os.chown(scratch, SANDBOX_UID + slot, SANDBOX_UID + slot)
-        for path in scratch.rglob("*"):
-            os.chown(path, SANDBOX_UID + slot, SANDBOX_UID + slot)
+    isolated = os.geteuid() == 0 and not unsafe
+    with _own_uid() if isolated else contextlib.nullcontext() as uid:
+        if uid is not None:
+            for path in [scratch, *scratch.rglob("*")]:
+                os.chown(path, uid, uid)
+        result = _run(_command(scratch, uid, unsafe), unsafe, scratch)
+    _collect(scratch, calls, result)
+    return result
 
+
+def _command(scratch, uid, unsafe):
     if unsafe:
-        command = [sys.executable, str(RUNNER), str(scratch)]
+        return [sys.executable, str(RUNNER), str(scratch)]
+    return _bwrap_prefix(scratch, uid) + [sys.executable, "/sandbox/runner.py", "/scratch"]
+
+
+def _run(command, unsafe, scratch):
+    if unsafe:
         env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
                "OPENBLAS_NUM_THREADS": "1", "MPLCONFIGDIR": str(scratch / ".mpl")}
     else:
-        command = _bwrap_prefix(scratch, slot) + [sys.executable, "/sandbox/runner.py", "/scratch"]
         env = None
     result = RunResult()
     start = time.monotonic()
@@ -151,7 +212,6 @@ def run(cells, calls, scratch, slot=0, skip=(), unsafe=False, mpl_cache=None):
                           preexec_fn=_limits, start_new_session=True) as proc:
         _drain(proc, result)
     result.seconds = time.monotonic() - start
-    _collect(scratch, calls, result)
     return result
 
 

@@ -13,7 +13,10 @@ from .nbgrader_setup import ROOT, course_config, put_tools_on_path
 
 
 def autograde(lesson, submissions, workdir, source_root=ROOT):
-    """Grade ``submissions`` ({student_id: notebook node or path}) of ``lesson``.
+    """Grade ``submissions`` ({student_id: notebook node, notebook path or folder}) of ``lesson``.
+
+    A folder is copied whole, files beside the notebook included, as stock nbgrader
+    would find them.
 
     Returns {student_id: {grade_id: (score, max_score)}} read from the gradebook,
     and leaves the autograded notebooks under ``workdir/autograded``.
@@ -34,7 +37,9 @@ def autograde(lesson, submissions, workdir, source_root=ROOT):
     for student, nb in submissions.items():
         target = course / "submitted" / student / lesson / notebook
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(nb, (str, Path)):
+        if isinstance(nb, (str, Path)) and Path(nb).is_dir():
+            shutil.copytree(nb, target.parent, dirs_exist_ok=True)
+        elif isinstance(nb, (str, Path)):
             shutil.copy(nb, target)
         else:
             nbformat.write(nb, str(target))
