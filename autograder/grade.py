@@ -2,9 +2,9 @@
 
     python -m autograder grade LESSON --submissions DIR --out DIR [--workers N] [--force]
 
-Each submission is graded in a worker process: its code runs in the sandbox, its
-graded functions are judged outside it, and the result is written to nbgrader's
-gradebook, an autograded notebook, feedback HTML and a state file. A run skips
+Each submission's code runs in the sandbox and its graded functions are judged
+outside it; a worker process then writes the result to nbgrader's gradebook, an
+autograded notebook, feedback HTML and a state file. A run skips
 students whose notebook and grader are unchanged since their state file was written,
 so a run killed midway resumes without losing or duplicating anything.
 """
@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from . import notebooks, sandbox, scan, submission
@@ -75,11 +75,11 @@ def _label_flags(result, labels):
     return flags
 
 
-def grade_one(student_dir):
-    """Grade one student's submission; runs in a worker. Returns the state dict."""
-    w = _worker
-    lesson, out = w["lesson"], Path(w["out"])
-    master, released = notebooks.read(w["master"]), notebooks.read(w["released"])
+def run_stage(student_dir, context):
+    """Run one submission in the sandbox and judge it; runs in a thread of the main
+    process (it mostly waits for the sandbox). Returns what the record stage needs."""
+    lesson = context["lesson"]
+    master, released = context["master_nb"], context["released_nb"]
     sub = submission.read(submission.find(Path(student_dir), lesson))
     calls = calls_for(lesson)
     cell_log, flags = {}, list(sub.flags)
@@ -93,7 +93,7 @@ def grade_one(student_dir):
             for attempt in range(MAX_RETRIES + 1):
                 scratch = Path(tmp) / f"run{attempt}"
                 result = sandbox.run(sources, as_cases(calls), scratch, skip=skip,
-                                     unsafe=w["unsafe"], mpl_cache=w["mpl_cache"])
+                                     unsafe=context["unsafe"], mpl_cache=context["mpl_cache"])
                 flags += _label_flags(result, labels)
                 if result.died_in_cell is None or attempt == MAX_RETRIES:
                     break
@@ -110,23 +110,29 @@ def grade_one(student_dir):
     else:
         verdicts = [CellVerdict(c.cell, c.function, False, f"✗ {sub.problem}", None, "unreadable")
                     for c in {c.cell: c for c in calls}.values()]
-    flags = list(dict.fromkeys(flags))
+    return {"sub": sub, "verdicts": verdicts, "cell_log": cell_log, "flags": list(dict.fromkeys(flags))}
 
-    nb = autograded_notebook(released, master, sub, verdicts, cell_log)
+
+def record_stage(judged):
+    """Write one judged submission where nbgrader expects it: gradebook, autograded
+    notebook, feedback; then its state file. Runs in a worker process."""
+    w = _worker
+    lesson, out = w["lesson"], Path(w["out"])
+    sub, verdicts = judged["sub"], judged["verdicts"]
+    nb = autograded_notebook(w["released_nb"], w["master_nb"], sub, verdicts, judged["cell_log"])
     graded_path = out / "autograded" / sub.student / lesson / f"{lesson}.ipynb"
     graded_path.parent.mkdir(parents=True, exist_ok=True)
-    with w["lock"]:
+    with w["lock"]:  # one writer at a time in the gradebook
         scores = save_grades(nb, w["db_url"], lesson, sub.student)
-        nbgrader_write(nb, graded_path)
-        render_feedback(nb, w["db_url"], lesson, sub.student,
-                        out / "feedback" / sub.student / lesson / f"{lesson}.html")
+    nbgrader_write(nb, graded_path)
+    render_feedback(nb, w["db_url"], lesson, sub.student, out / "feedback" / sub.student / lesson / f"{lesson}.html")
     state = {
         "student_id": sub.student, "lesson": lesson, "notebook_sha256": w["hashes"][sub.student],
         "fingerprint": w["fingerprint"], "problem": sub.problem,
         "scores": {gid: list(v) for gid, v in scores.items()},
         "messages": {v.grade_id: v.message for v in verdicts},
         "mistakes": {v.grade_id: v.mistake for v in verdicts if v.mistake},
-        "flags": flags,
+        "flags": judged["flags"],
     }
     _write_json(out / "state" / f"{sub.student}.json", state)
     return state
@@ -189,32 +195,58 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
         else:
             pending.append(p)
 
-    context = {"lesson": lesson, "out": str(out), "db_url": db_url, "released": str(released),
-               "master": str(Path(root) / "source" / lesson / f"{lesson}.ipynb"), "unsafe": unsafe,
-               "fingerprint": stamp, "hashes": hashes, "mpl_cache": _mpl_cache(out)}
+    context = {"lesson": lesson, "out": str(out), "db_url": db_url, "unsafe": unsafe,
+               "master_nb": notebooks.read(Path(root) / "source" / lesson / f"{lesson}.ipynb"),
+               "released_nb": notebooks.read(released), "fingerprint": stamp, "hashes": hashes,
+               "mpl_cache": _mpl_cache(out)}
     if pending:
-        mp = multiprocessing.get_context("fork")
-        lock = mp.Lock()
-        workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
-        with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker,
-                                 initargs=(lock, context)) as pool:
-            futures = {pool.submit(grade_one, str(p)): p.name for p in pending}
-            bar = _progress(len(students), len(students) - len(pending), progress)
-            for future in as_completed(futures):
-                name = futures[future]
-                try:
-                    states[name] = future.result()
-                except Exception as exc:  # noqa: BLE001 - the batch goes on; the student is reported
-                    states[name] = {"student_id": name, "lesson": lesson, "error":
-                                    f"grading failed: {type(exc).__name__}: {exc}", "scores": {}, "flags": []}
-                bar.update(1)
-            bar.close()
+        _grade_pending(pending, context, workers, states, len(students), progress)
     ordered = [states[p.name] for p in students]
     write_csv(ordered, out / "grades.csv", lesson, released)
     from .report import write_report
 
     write_report(ordered, out / "report.html", lesson)
     return ordered
+
+
+def _grade_pending(pending, context, workers, states, total, progress):
+    """A pipeline: sandboxes run from threads (two per worker, since a thread only
+    waits for its sandbox), and ``workers`` processes record the results."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
+    mp = multiprocessing.get_context("fork")
+    lock = mp.Lock()
+    lesson = context["lesson"]
+    bar = _progress(total, total - len(pending), progress)
+    with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker,
+                             initargs=(lock, context)) as pool:
+        # start the recorders before any thread exists: forking a threaded process is unsafe
+        list(pool.map(abs, range(workers)))
+        with ThreadPoolExecutor(2 * workers) as threads:
+            running = {threads.submit(run_stage, str(p), context): p.name for p in pending}
+            recording = {}
+            while running or recording:
+                done, _ = wait(set(running) | set(recording), return_when=FIRST_COMPLETED)
+                for future in done:
+                    if future in running:
+                        name = running.pop(future)
+                        try:
+                            recording[pool.submit(record_stage, future.result())] = name
+                        except Exception as exc:  # noqa: BLE001 - the batch goes on; reported
+                            states[name] = _failed(name, lesson, exc)
+                            bar.update(1)
+                    else:
+                        name = recording.pop(future)
+                        try:
+                            states[name] = future.result()
+                        except Exception as exc:  # noqa: BLE001
+                            states[name] = _failed(name, lesson, exc)
+                        bar.update(1)
+    bar.close()
+
+
+def _failed(name, lesson, exc):
+    return {"student_id": name, "lesson": lesson, "scores": {}, "flags": [],
+            "error": f"grading failed: {type(exc).__name__}: {exc}"}
 
 
 def _progress(total, done, enabled):

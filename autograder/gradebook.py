@@ -9,6 +9,7 @@ ClearHiddenTests preprocessor, so no hidden test source reaches a student.
 """
 
 import copy
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -17,7 +18,7 @@ import nbformat
 from nbformat.v4 import new_output
 
 from . import notebooks
-from .nbgrader_setup import course_config, put_tools_on_path
+from .nbgrader_setup import course_config, fast_gradebook_creation, put_tools_on_path
 
 
 def setup(lesson, out_dir, source_root):
@@ -25,6 +26,7 @@ def setup(lesson, out_dir, source_root):
     from nbgrader.apps import NbGraderAPI
 
     put_tools_on_path()
+    fast_gradebook_creation()
     course = Path(out_dir) / "course"
     source = course / "source" / lesson
     shutil.rmtree(source, ignore_errors=True)
@@ -111,8 +113,9 @@ def save_grades(nb, db_url, lesson, student):
         return {g.name: (g.score, g.max_score) for g in sub.grades}
 
 
-def render_feedback(nb, db_url, lesson, student, path):
-    """Write the feedback HTML: nbgrader's template, hidden tests cleared."""
+@functools.cache
+def _feedback_exporter():
+    """nbgrader's feedback exporter, built once per process."""
     from nbconvert.exporters import HTMLExporter
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
@@ -129,9 +132,15 @@ def render_feedback(nb, db_url, lesson, student, path):
     exporter = HTMLExporter(config=config)
     for pre in (GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor):
         exporter.register_preprocessor(pre, enabled=True)
+    return exporter
+
+
+def render_feedback(nb, db_url, lesson, student, path):
+    """Write the feedback HTML: nbgrader's template, hidden tests cleared, the scores
+    read back from the gradebook."""
     resources = {"nbgrader": {"db_url": db_url, "assignment": lesson, "notebook": lesson,
                               "student": student}}
-    html, _ = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
+    html, _ = _feedback_exporter().from_notebook_node(copy.deepcopy(nb), resources=resources)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

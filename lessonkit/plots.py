@@ -7,9 +7,9 @@ given (or a new one) and return it; nothing here computes a graded function.
 """
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+# matplotlib is imported where a picture is drawn, not here: under nbgrader nothing
+# is drawn, and a grading sandbox then starts without it.
 
 LTM_COLOR = "#1d4e89"     # long-term memory, the elephant: deep blue
 STM_COLOR = "#e76f51"     # short-term memory, the fish: coral
@@ -26,6 +26,8 @@ TRACKS = {  # key: (short label, panel title, colour)
 
 
 def _new_figure(fig, size):
+    from matplotlib.figure import Figure
+
     if fig is None:
         return Figure(figsize=size, layout="constrained")
     fig.clear()
@@ -86,6 +88,8 @@ GATE_BOX = {"forget": (2.2, 4.0), "learn": (2.2, 1.4), "remember": (5.0, 4.0), "
 
 
 def _box(ax, xy, text, color, active, w=1.7, h=1.0):
+    from matplotlib.patches import FancyBboxPatch
+
     x, y = xy
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.08",
                                 facecolor=color if active else "white",
@@ -95,6 +99,8 @@ def _box(ax, xy, text, color, active, w=1.7, h=1.0):
 
 
 def _arrow(ax, start, end, color, width=1.6, style="-|>"):
+    from matplotlib.patches import FancyArrowPatch
+
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12,
                                  color=color, linewidth=width, shrinkA=0, shrinkB=0))
 
@@ -111,6 +117,8 @@ def draw_cell(highlight=None, fig=None):
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 6)
     ax.axis("off")
+    from matplotlib.patches import FancyBboxPatch
+
     ax.add_patch(FancyBboxPatch((1.0, 0.5), 8.0, 4.9, boxstyle="round,pad=0.1",
                                 facecolor="#fafafa", edgecolor="#dddddd"))
     # the two memory lines and the event
@@ -157,6 +165,8 @@ def draw_rnn_cell(fig=None):
 
 def figure_pixels(fig):
     """The figure rendered to an (h, w, 4) uint8 array (for comparing redraws)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()

@@ -14,8 +14,6 @@ import io
 import os
 import traceback
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 def grading():
     """True while nbgrader executes the notebook (it sets NBGRADER_EXECUTION)."""
@@ -30,6 +28,8 @@ def missing_function(exc):
 
 def png_bytes(fig, dpi=90):
     """The figure as PNG bytes (explicit, so no matplotlib backend setup is needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(fig)  # attach a canvas that can render without any backend set up
     fig.savefig(buffer, format="png", dpi=dpi)
@@ -47,10 +47,20 @@ class Explorer:
     def __init__(self, draw, controls, figsize=(8, 3.5)):
         self.draw = draw
         self.controls = dict(controls)
-        self.figure = Figure(figsize=figsize, layout="constrained")
+        self.figsize = figsize
+        self._figure = None
         self.status = "not drawn"
         self._image = None
         self._widget = None
+
+    @property
+    def figure(self):
+        """The matplotlib Figure, made on first use (never under nbgrader)."""
+        if self._figure is None:
+            from matplotlib.figure import Figure
+
+            self._figure = Figure(figsize=self.figsize, layout="constrained")
+        return self._figure
 
     @property
     def values(self):
