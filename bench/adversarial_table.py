@@ -42,7 +42,7 @@ def main():
         s = stock_scores[name]
         if s.replace(".", "").isdigit() and float(s) > expected:
             fooled += 1
-        first_flag = next(iter([state.get("problem"), *state["flags"]]), "") or ""
+        first_flag = next((f for f in [state.get("problem"), *state["flags"]] if f), "")
         rows.append([name, str(expected), s, f"{score:g}", first_flag[:60]])
     print(f"{len(HOSTILE)} hostile or faulty submissions of {L} (max 9 points)")
     table(rows, ["submission", "earned", "stock nbgrader", "course command", "first flag (course command)"])

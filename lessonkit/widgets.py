@@ -32,7 +32,7 @@ def png_bytes(fig, dpi=90):
 
     buffer = io.BytesIO()
     FigureCanvasAgg(fig)  # attach a canvas that can render without any backend set up
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})  # speed over size
     return buffer.getvalue()
 
 

@@ -11,8 +11,10 @@ One module per lesson registers, for each graded function:
   In the lesson module those earlier functions are the references.
 """
 
+import copy
 import inspect
 import textwrap
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +27,15 @@ class Mistake:
     fn: object
     warns: bool = False
     """Found by the warning it prints rather than by its output (e.g. exp overflow)."""
+
+    def output(self, args):
+        """This mistake's answer on ``args`` (a copy is used), or None where it fails."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return self.fn(**copy.deepcopy(args))
+            except Exception:  # noqa: BLE001 - a wrong function may fail on some inputs
+                return None
 
     def source(self):
         """The wrong function's source, without its decorator, ready to plant."""
