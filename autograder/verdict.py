@@ -37,7 +37,10 @@ def judge_call(call, returned):
 
 
 def judge(calls, results):
-    """One CellVerdict per test cell, in order; a cell passes when all its calls do."""
+    """One CellVerdict per test cell, in order; a cell passes when all its calls do.
+
+    A failing cell reports a recognised misconception if any of its calls showed one,
+    else its first failure."""
     cells = {}
     for index, call in enumerate(calls):
         cells.setdefault(call.cell, []).append((call, judge_call(call, results[index])))
@@ -49,7 +52,8 @@ def judge(calls, results):
             verdicts.append(CellVerdict(grade_id, function, True,
                                         f"✓ {function}: all {len(judged)} checks pass.", None, "ok"))
             continue
-        call, v = failed[0]
+        # a named misconception says more than whichever failure came first
+        call, v = next(((c, v) for c, v in failed if v.mistake), failed[0])
         hidden = grade_id.startswith("hidden_")
         where = "a hidden test" if hidden else call.what
         verdicts.append(CellVerdict(grade_id, function, False,

@@ -58,6 +58,48 @@ while True:
 FLAGS_01 = {"retagged": "metadata of cell check_rnn_cell was changed",
             "cell_deleted": "cells were deleted: first_event_influence"}
 
+L02 = "02_learn_gate"
+CELLS_02 = ["check_sigmoid", "hidden_sigmoid", "check_learn_gate", "hidden_learn_gate"]
+
+
+def _02():
+    deleted = b.solved(L02)
+    deleted.cells = [c for c in deleted.cells if notebooks.grade_id(c) != "learn_gate"]
+    retagged = b.solved(L02)
+    cell = notebooks.find_cell(retagged, "check_sigmoid")
+    cell.metadata.nbgrader.update(solution=True, grade=False, locked=False)
+    cell.source = "pass"
+    renamed_sigmoid = b.rename_function(b.solution_source(L02, "sigmoid"), "sigmoid", "logistic")
+    renamed_gate = b.solution_source(L02, "learn_gate").replace("sigmoid(", "logistic(")
+    return {
+        "correct": (b.solved(L02), [1, 2, 1, 2], {}),
+        "untouched": (b.student(L02), [0, 0, 0, 0], {"check_sigmoid": "is not implemented yet"}),
+        "partial": (b.solved(L02, skip=("learn_gate",)), [1, 2, 0, 0], {"check_learn_gate": "not implemented"}),
+        "naive_sigmoid_warns": (b.solved(L02, {"sigmoid": b.body(L02, "sigmoid", "return 1 / (1 + np.exp(-x))")}),
+                                [0, 0, 1, 2], {"check_sigmoid": "printed a warning"}),
+        "wrong_shape": (b.solved(L02, {"learn_gate": b.body(L02, "learn_gate", """
+joined = np.concatenate([stm, event], axis=1)
+return (np.tanh(joined @ W_n + b_n) * sigmoid(joined @ W_i + b_i)).T""")}), [1, 2, 0, 0],
+                        {"check_learn_gate": "(transposed?)"}),
+        "nan_outputs": (b.solved(L02, {"learn_gate": b.body(L02, "learn_gate",
+                                                            "return np.full((len(stm), len(b_n)), np.nan)")}),
+                        [1, 2, 0, 0], {"hidden_learn_gate": "NaN"}),
+        "raises": (b.solved(L02, {"learn_gate": b.body(L02, "learn_gate", "raise KeyError('W_x')")}),
+                   [1, 2, 0, 0], {"check_learn_gate": "raised KeyError"}),
+        "endless_loop": (b.solved(L02, {"learn_gate": b.body(L02, "learn_gate", "while True:\n    pass")}),
+                         [1, 2, 0, 0], {"hidden_learn_gate": "did not finish"}),
+        "not_json": (b"\x00\x01 binary junk", [0, 0, 0, 0], {"check_sigmoid": "could not be read"}),
+        "cell_deleted": (deleted, [1, 2, 0, 0], {"check_learn_gate": "not implemented"}),
+        "retagged": (retagged, [1, 2, 1, 2], {}),
+        "renamed": (b.solved(L02, {"sigmoid": renamed_sigmoid, "learn_gate": renamed_gate}), [0, 0, 1, 2],
+                    {"check_sigmoid": "no function named sigmoid"}),
+    }
+
+
+FLAGS_02 = {"retagged": "metadata of cell check_sigmoid was changed",
+            "cell_deleted": "cells were deleted: learn_gate"}
+TABLES = {L01: (CELLS_01, _01, FLAGS_01), L02: (CELLS_02, _02, FLAGS_02)}
+
 
 def _dependents(fn):
     """Graded functions that call ``fn``, directly or through others."""
@@ -74,7 +116,8 @@ def _dependents(fn):
 
 def _mistake_fixtures(lesson):
     """One submission per named misconception: that mistake planted, the rest right.
-    It loses the cells of its function and of the functions that call it."""
+    It loses the cells of its function and of the functions that call it, except a
+    mistake found by its warning (an overflowing σ), which callers never trigger."""
     points = {notebooks.grade_id(c): c.metadata.nbgrader["points"] for c in master(lesson).cells
               if c.metadata.get("nbgrader", {}).get("grade")}
     out = {}
@@ -83,56 +126,70 @@ def _mistake_fixtures(lesson):
             continue
         broken = _dependents(fn)
         for m in graded.mistakes:
-            expected = {gid: 0 if gid.split("_", 1)[1] in broken else p for gid, p in points.items()}
+            lost = {fn} if m.warns else broken
+            expected = {gid: 0 if gid.split("_", 1)[1] in lost else p for gid, p in points.items()}
             out[f"{fn}-{m.name}"] = (b.solved(lesson, {fn: m.source()}), fn, m, expected)
     return out
 
 
 @pytest.fixture(scope="module")
-def graded_01(bwrap, tmp_path_factory):
-    root = tmp_path_factory.mktemp("class01")
-    table, mistakes = _01(), _mistake_fixtures(L01)
-    for name, (content, *_rest) in table.items():
-        b.write(root / "subs" / name, L01, content)
-    for name, (nb, *_rest) in mistakes.items():
-        b.write(root / "subs" / name, L01, nb)
-    states = grade(L01, root / "subs", root / "out", workers=2, progress=False)
-    return {s["student_id"]: s for s in states}, table, mistakes, root
+def graded(bwrap, tmp_path_factory):
+    """Each lesson's class of fixtures, graded in one batch per lesson."""
+    results = {}
+    for lesson, (_, make_table, _) in TABLES.items():
+        root = tmp_path_factory.mktemp(f"class{lesson[:2]}")
+        table, mistakes = make_table(), _mistake_fixtures(lesson)
+        for name, (content, *_rest) in table.items():
+            b.write(root / "subs" / name, lesson, content)
+        for name, (nb, *_rest) in mistakes.items():
+            b.write(root / "subs" / name, lesson, nb)
+        states = grade(lesson, root / "subs", root / "out", workers=2, progress=False)
+        results[lesson] = ({s["student_id"]: s for s in states}, table, mistakes, root)
+    return results
 
 
-@pytest.mark.parametrize("name", list(_01()))
-def test_named_fixture_gets_its_score_and_message(graded_01, name):
-    states, table, _, _ = graded_01
+NAMED = [(lesson, name) for lesson, (_, make, _) in TABLES.items() for name in make()]
+MISTAKES = [(lesson, name) for lesson in TABLES for name in _mistake_fixtures(lesson)]
+
+
+@pytest.mark.parametrize("lesson, name", NAMED, ids=[f"{lesson[:2]}-{name}" for lesson, name in NAMED])
+def test_named_fixture_gets_its_score_and_message(graded, lesson, name):
+    states, table, _, _ = graded[lesson]
+    cells, _, flags = TABLES[lesson]
     _, expected, words = table[name]
     state = states[name]
-    got = [state["scores"].get(gid, [None])[0] for gid in CELLS_01]
+    got = [state["scores"].get(gid, [None])[0] for gid in cells]
     assert got == expected, f"{name}: {got} != {expected}\n{state.get('messages')}"
     for gid, text in words.items():
         assert text in state["messages"][gid], f"{name} {gid}: {state['messages'][gid]!r}"
-    if name in FLAGS_01:
-        assert any(FLAGS_01[name] in f for f in state["flags"]), state["flags"]
-    elif name not in ("not_json",):
+    if name in flags:
+        assert any(flags[name] in f for f in state["flags"]), state["flags"]
+    elif name != "not_json":
         assert not state["flags"], f"{name} flagged: {state['flags']}"
 
 
-@pytest.mark.parametrize("name", list(_mistake_fixtures(L01)))
-def test_each_misconception_is_named_in_feedback_and_loses_its_points(graded_01, name):
-    states, _, mistakes, root = graded_01
+@pytest.mark.parametrize("lesson, name", MISTAKES, ids=[f"{lesson[:2]}-{name}" for lesson, name in MISTAKES])
+def test_each_misconception_is_named_in_feedback_and_loses_its_points(graded, lesson, name):
+    states, _, mistakes, root = graded[lesson]
     _, fn, mistake, expected = mistakes[name]
     state = states[name]
     assert {gid: v[0] for gid, v in state["scores"].items()} == expected
-    assert mistake.message in state["messages"][f"check_{fn}"]
-    assert state["mistakes"][f"check_{fn}"] == mistake.name
-    html = (root / "out" / "feedback" / name / L01 / f"{L01}.html").read_text()
+    if mistake.warns:
+        assert "printed a warning" in state["messages"][f"check_{fn}"]
+    else:
+        assert mistake.message in state["messages"][f"check_{fn}"]
+        assert state["mistakes"][f"check_{fn}"] == mistake.name
+    html = (root / "out" / "feedback" / name / lesson / f"{lesson}.html").read_text()
     assert "hidden_check(" not in html and "BEGIN HIDDEN TESTS" not in html
 
 
-def test_outputs_are_where_instructors_expect_them(graded_01):
-    states, table, mistakes, root = graded_01
+@pytest.mark.parametrize("lesson", list(TABLES))
+def test_outputs_are_where_instructors_expect_them(graded, lesson):
+    states, table, mistakes, root = graded[lesson]
     out = root / "out"
     rows = (out / "grades.csv").read_text().splitlines()
     assert rows[0].split(",")[:2] == ["student_id", "lesson"] and rows[0].endswith("score,max_score,flags")
     assert len(rows) == 1 + len(table) + len(mistakes)
     assert "score distribution" in (out / "report.html").read_text()
     for name in table:
-        assert (out / "feedback" / name / L01 / f"{L01}.html").is_file()
+        assert (out / "feedback" / name / lesson / f"{lesson}.html").is_file()
