@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tests.browser.lab import code_cell, lab_server, launch, open_notebook, run_command, wait_idle  # noqa: E402
+from tests.browser.lab import code_cell, lab_server, launch, open_notebook, run_all, wait_idle  # noqa: E402
 from tests.grading import builders as b  # noqa: E402
 from timing import table  # noqa: E402
 
@@ -37,7 +37,7 @@ def main():
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             start = time.perf_counter()
             open_notebook(page, base, token, "lessons/01_rnn/01_rnn_solved.ipynb")
-            run_command(page, "runmenu:run-all")
+            run_all(page)
             page.locator(".jp-OutputArea-output img").first.wait_for(timeout=120_000)
             first_plot = time.perf_counter() - start
             wait_idle(page)

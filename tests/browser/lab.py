@@ -109,6 +109,22 @@ def run_command(page, command):
     page.locator(f'li.lm-Menu-item[data-command="{command}"]').first.click()
 
 
+def run_all(page, tries=3):
+    """Run All Cells, and make sure it took: some code cell must be queued or run."""
+    started = """() => [...document.querySelectorAll(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+        .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
+    for attempt in range(tries):
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.click(position={"x": 5, "y": 5})
+        run_command(page, "runmenu:run-all")
+        try:
+            page.wait_for_function(started, timeout=15_000)
+            return
+        except Exception:  # noqa: BLE001 - the menu click was lost; try again
+            if attempt == tries - 1:
+                raise
+
+
 def code_cell(page, text):
     """The code cell whose source contains ``text``."""
     return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell",

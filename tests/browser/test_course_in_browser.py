@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from ..grading.builders import solution_source
 from .conftest import shot
-from .lab import code_cell, open_notebook, replace_source, run_command, wait_idle
+from .lab import code_cell, open_notebook, replace_source, run_all, wait_idle
 
 LESSON = "lessons/01_rnn/01_rnn.ipynb"
 
@@ -31,13 +31,13 @@ def test_index_opens_with_the_lesson_map(lab, page):
 def test_a_student_works_through_lesson_01(lab, page):
     base, token, _ = lab
     open_notebook(page, base, token, LESSON)
-    run_command(page, "runmenu:run-all")
+    run_all(page)
     # Run All stops at the first failing check, which names the function to implement
     check = code_cell(page, "check(rnn_cell)")
     page.wait_for_timeout(1000)
     wait_idle(page)
     check.scroll_into_view_if_needed()
-    expect(check).to_contain_text("rnn_cell is not implemented yet", timeout=60_000)
+    expect(check).to_contain_text("rnn_cell is not implemented yet", timeout=120_000)
     shot(page, "01_blank_check", check)
 
     def answer(fn, check_text):
@@ -49,7 +49,7 @@ def test_a_student_works_through_lesson_01(lab, page):
         page.keyboard.press("Shift+Enter")     # run the check
         result = code_cell(page, f"check({fn})")
         result.scroll_into_view_if_needed()
-        expect(result).to_contain_text(check_text, timeout=60_000)
+        expect(result).to_contain_text(check_text, timeout=120_000)
 
     def run_explorer():
         story = code_cell(page, "def draw_story(")
