@@ -116,7 +116,7 @@ def program(sub, master, released):
             previous = gid
         elif cell.get("cell_type") == "code" and gid is None:
             added_after.setdefault(previous, []).append(cell.get("source", ""))
-    cells = [("student cell", s) for s in added_after.get(None, [])]
+    cells = [("added by the student", s) for s in added_after.get(None, [])]
     for cell in master.cells:
         gid = notebooks.grade_id(cell)
         meta = cell.metadata.get("nbgrader", {})
@@ -126,7 +126,7 @@ def program(sub, master, released):
             else:
                 source = cell.source
             cells.append((gid, source))
-        cells += [("student cell", s) for s in added_after.get(gid, [])]
+        cells += [("added by the student", s) for s in added_after.get(gid, [])]
     return cells
 
 
