@@ -48,10 +48,6 @@ class Lesson:
             f"hidden_check({fn}, reference)\n### END HIDDEN TESTS",
             metadata=_meta(f"hidden_{fn}", grade=True, points=hidden_points)))
 
-    def answer(self, gid, source):
-        """A free-form solution cell that is not graded automatically."""
-        self.cells.append(new_code_cell(source.strip("\n"), metadata=_meta(gid, solution=True, locked=False)))
-
     def notebook(self):
         return new_notebook(cells=self.cells, metadata={
             "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},

@@ -263,7 +263,8 @@ def _read_state(path):
         return None
 
 
-def test_cells(released_path):
+def _graded_cells(released_path):
+    """(grade_id, points) of the test cells, in notebook order."""
     nb = notebooks.read(released_path)
     return [(notebooks.grade_id(c), c.metadata.nbgrader.get("points", 0)) for c in nb.cells
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
@@ -271,7 +272,7 @@ def test_cells(released_path):
 
 def write_csv(states, path, lesson, released_path):
     """grades.csv: one row per student, one column per graded check."""
-    cells = test_cells(released_path)
+    cells = _graded_cells(released_path)
     max_score = sum(points for _, points in cells)
     tmp = Path(str(path) + ".tmp")
     with open(tmp, "w", newline="") as f:

@@ -55,14 +55,9 @@ class RunResult:
     seconds: float = 0.0
 
 
-def bwrap_path():
-    return shutil.which("bwrap")
-
-
 def check_available():
     """Raise SandboxUnavailable with what to do, unless bubblewrap can start here."""
-    path = bwrap_path()
-    if not path:
+    if not shutil.which("bwrap"):
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. "
             "Install it (Debian/Ubuntu: sudo apt-get install bubblewrap), or pass --unsafe "
