@@ -84,8 +84,9 @@ def launch(playwright):
 
 
 def open_notebook(page, base, token, path):
-    """Open a notebook and wait until its cells are shown and its kernel is ready."""
-    page.goto(f"{base}/lab/tree/{path}?token={token}")
+    """Open a notebook in a workspace of its own (so no tab of an earlier test comes
+    back with it) and wait until its cells are shown and its kernel is ready."""
+    page.goto(f"{base}/lab/workspaces/w{secrets.token_hex(4)}/tree/{path}?token={token}")
     page.wait_for_function(
         """() => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').length > 1
                  && !/No Kernel|Starting|Connecting/.test(
@@ -109,12 +110,33 @@ def run_command(page, command):
     page.locator(f'li.lm-Menu-item[data-command="{command}"]').first.click()
 
 
+def dismiss_dialogs(page, artifacts=None):
+    """Accept any JupyterLab dialog in the way (e.g. a kernel that restarted under
+    load), after saving what it said; return the texts."""
+    texts = []
+    for _ in range(5):
+        dialog = page.locator(".jp-Dialog")
+        if not dialog.count() or not dialog.first.is_visible():
+            break
+        texts.append(dialog.first.inner_text())
+        if artifacts:
+            Path(artifacts).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(artifacts) / f"unexpected_dialog_{len(texts)}.png"))
+        buttons = dialog.first.locator(".jp-Dialog-button.jp-mod-accept")
+        (buttons.first.click() if buttons.count() else page.keyboard.press("Escape"))
+        page.wait_for_timeout(500)
+    if texts:
+        print("dismissed JupyterLab dialogs:", texts)
+    return texts
+
+
 def run_all(page, tries=3):
     """Run All Cells, and make sure it took: some code cell must be queued or run."""
     started = """() => [...document.querySelectorAll(
         '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
         .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
     for attempt in range(tries):
+        dismiss_dialogs(page, ROOT / "test-artifacts" / "browser")
         page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.click(position={"x": 5, "y": 5})
         run_command(page, "runmenu:run-all")
         try:

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from ..grading.builders import solution_source
 from .conftest import shot
-from .lab import code_cell, open_notebook, replace_source, run_all, wait_idle
+from .lab import code_cell, dismiss_dialogs, open_notebook, replace_source, run_all, wait_idle
 
 LESSON = "lessons/01_rnn/01_rnn.ipynb"
 
@@ -42,6 +42,7 @@ def test_a_student_works_through_lesson_01(lab, page):
 
     def answer(fn, check_text):
         """Type the answer into the editor, run it and its check."""
+        dismiss_dialogs(page)
         cell = code_cell(page, f"def {fn}(")
         cell.scroll_into_view_if_needed()
         replace_source(page, cell, solution_source("01_rnn", fn))
