@@ -86,6 +86,13 @@ def mistake(name, slug, message, warns=False):
     return register
 
 
+def gate_weights(rng, H, X):
+    """One gate's W (H + X, H) and b (H,), uniform in ±1.5/sqrt(H): a little wider
+    than PyTorch's initialisation, so that mistakes show in the outputs."""
+    k = 1.5 / np.sqrt(H)
+    return rng.uniform(-k, k, size=(H + X, H)), rng.uniform(-k, k, size=H)
+
+
 def rng_for(name, index):
     """The fixed generator of visible case ``index`` of ``name``."""
     return np.random.default_rng([index, *name.encode()])

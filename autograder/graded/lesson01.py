@@ -4,7 +4,7 @@ import numpy as np
 
 import solutions
 
-from . import case, graded, mistake
+from . import case, gate_weights, graded, mistake
 
 LESSON = "01_rnn"
 for _ref in (solutions.rnn_cell, solutions.rnn_forward, solutions.first_event_influence):
@@ -12,34 +12,29 @@ for _ref in (solutions.rnn_cell, solutions.rnn_forward, solutions.first_event_in
 rnn_cell, rnn_forward = solutions.rnn_cell, solutions.rnn_forward  # what the mistakes below call
 
 
-def _weights(rng, H, X):
-    k = 1.5 / np.sqrt(H)
-    return rng.uniform(-k, k, size=(H + X, H)), rng.uniform(-k, k, size=H)
-
-
 # --- rnn_cell ---------------------------------------------------------------------
 
 @case("rnn_cell", "a batch of 3 memories (hidden 4) and events (inputs 2): shape (3, 4) and values")
 def _(rng):
-    W, b = _weights(rng, 4, 2)
+    W, b = gate_weights(rng, 4, 2)
     return dict(memory=rng.normal(size=(3, 4)), event=rng.normal(size=(3, 2)), W=W, b=b)
 
 
 @case("rnn_cell", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
 def _(rng):
-    W, b = _weights(rng, 2, 5)
+    W, b = gate_weights(rng, 2, 5)
     return dict(memory=rng.normal(size=(1, 2)), event=rng.normal(size=(1, 5)), W=W, b=b)
 
 
 @case("rnn_cell", "with a zero memory, only the event and the bias count")
 def _(rng):
-    W, b = _weights(rng, 3, 3)
+    W, b = gate_weights(rng, 3, 3)
     return dict(memory=np.zeros((2, 3)), event=rng.normal(size=(2, 3)), W=W, b=b)
 
 
 @case("rnn_cell", "with zero memory and a zero event, the new memory is tanh(b)")
 def _(rng):
-    W, b = _weights(rng, 3, 2)
+    W, b = gate_weights(rng, 3, 2)
     return dict(memory=np.zeros((2, 3)), event=np.zeros((2, 2)), W=W, b=2 * b)
 
 
@@ -75,19 +70,19 @@ def rnn_cell(memory, event, W, b):
 
 @case("rnn_forward", "4 steps, batch 3, hidden 4, inputs 2: shape (4, 3, 4) and values")
 def _(rng):
-    W, b = _weights(rng, 4, 2)
+    W, b = gate_weights(rng, 4, 2)
     return dict(events=rng.normal(size=(4, 3, 2)), memory0=rng.normal(size=(3, 4)), W=W, b=b)
 
 
 @case("rnn_forward", "a single step is one call of rnn_cell")
 def _(rng):
-    W, b = _weights(rng, 3, 2)
+    W, b = gate_weights(rng, 3, 2)
     return dict(events=rng.normal(size=(1, 2, 2)), memory0=rng.normal(size=(2, 3)), W=W, b=b)
 
 
 @case("rnn_forward", "a batch of one over 6 steps, hidden 2 and inputs 3")
 def _(rng):
-    W, b = _weights(rng, 2, 3)
+    W, b = gate_weights(rng, 2, 3)
     return dict(events=rng.normal(size=(6, 1, 3)), memory0=np.zeros((1, 2)), W=W, b=b)
 
 
@@ -133,21 +128,21 @@ def rnn_forward(events, memory0, W, b):
 
 @case("first_event_influence", "5 steps, batch 2: the distance between the two runs after each step")
 def _(rng):
-    W, b = _weights(rng, 4, 3)
+    W, b = gate_weights(rng, 4, 3)
     return dict(events=rng.normal(size=(5, 2, 3)), first_alt=rng.normal(size=(2, 3)),
                 memory0=np.zeros((2, 4)), W=W, b=b)
 
 
 @case("first_event_influence", "the same first event in both runs has no influence at all (zeros)")
 def _(rng):
-    W, b = _weights(rng, 3, 2)
+    W, b = gate_weights(rng, 3, 2)
     events = rng.normal(size=(4, 2, 2))
     return dict(events=events, first_alt=events[0].copy(), memory0=np.zeros((2, 3)), W=W, b=b)
 
 
 @case("first_event_influence", "one step, batch of one, hidden 3 and inputs 1")
 def _(rng):
-    W, b = _weights(rng, 3, 1)
+    W, b = gate_weights(rng, 3, 1)
     return dict(events=rng.normal(size=(1, 1, 1)), first_alt=rng.normal(size=(1, 1)),
                 memory0=rng.normal(size=(1, 3)), W=W, b=b)
 

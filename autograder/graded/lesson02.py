@@ -4,17 +4,12 @@ import numpy as np
 
 import solutions
 
-from . import case, graded, mistake
+from . import case, gate_weights, graded, mistake
 
 LESSON = "02_learn_gate"
 for _ref in (solutions.sigmoid, solutions.learn_gate):
     graded(_ref, LESSON)
 sigmoid = solutions.sigmoid  # what the mistakes of learn_gate call
-
-
-def _weights(rng, H, X):
-    k = 1.5 / np.sqrt(H)
-    return rng.uniform(-k, k, size=(H + X, H)), rng.uniform(-k, k, size=H)
 
 
 # --- sigmoid ----------------------------------------------------------------------
@@ -76,16 +71,16 @@ def sigmoid(x):
 
 @case("learn_gate", "a batch of 3 (hidden 4, inputs 2): shape (3, 4) and values")
 def _(rng):
-    W_n, b_n = _weights(rng, 4, 2)
-    W_i, b_i = _weights(rng, 4, 2)
+    W_n, b_n = gate_weights(rng, 4, 2)
+    W_i, b_i = gate_weights(rng, 4, 2)
     return dict(stm=rng.normal(size=(3, 4)), event=rng.normal(size=(3, 2)),
                 W_n=W_n, b_n=b_n, W_i=W_i, b_i=b_i)
 
 
 @case("learn_gate", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
 def _(rng):
-    W_n, b_n = _weights(rng, 2, 5)
-    W_i, b_i = _weights(rng, 2, 5)
+    W_n, b_n = gate_weights(rng, 2, 5)
+    W_i, b_i = gate_weights(rng, 2, 5)
     return dict(stm=rng.normal(size=(1, 2)), event=rng.normal(size=(1, 5)),
                 W_n=W_n, b_n=b_n, W_i=W_i, b_i=b_i)
 
@@ -93,7 +88,7 @@ def _(rng):
 @case("learn_gate", "ignore factor wide open (W_i = 0, b_i = 30, so i ≈ 1): "
                     "the output is the new information N alone")
 def _(rng):
-    W_n, b_n = _weights(rng, 3, 2)
+    W_n, b_n = gate_weights(rng, 3, 2)
     return dict(stm=rng.normal(size=(2, 3)), event=rng.normal(size=(2, 2)),
                 W_n=W_n, b_n=b_n, W_i=np.zeros((5, 3)), b_i=np.full(3, 30.0))
 
@@ -101,7 +96,7 @@ def _(rng):
 @case("learn_gate", "a constant candidate (W_n = 0, so N = tanh(b_n) in every row): "
                     "the output follows the ignore factor i alone")
 def _(rng):
-    W_i, b_i = _weights(rng, 3, 2)
+    W_i, b_i = gate_weights(rng, 3, 2)
     return dict(stm=rng.normal(size=(3, 3)), event=rng.normal(size=(3, 2)),
                 W_n=np.zeros((5, 3)), b_n=np.array([0.8, -0.6, 1.2]), W_i=W_i, b_i=b_i)
 
@@ -109,23 +104,23 @@ def _(rng):
 @case("learn_gate", "ignore factor set by its bias alone (W_i = 0): unit 0 closed (keeps "
                     "nothing), unit 1 wide open (keeps all), unit 2 halfway (keeps half)")
 def _(rng):
-    W_n, b_n = _weights(rng, 3, 2)
+    W_n, b_n = gate_weights(rng, 3, 2)
     return dict(stm=rng.normal(size=(2, 3)), event=rng.normal(size=(2, 2)),
                 W_n=W_n, b_n=b_n, W_i=np.zeros((5, 3)), b_i=np.array([-30.0, 30.0, 0.0]))
 
 
 @case("learn_gate", "a zero STM: only the event and the biases count")
 def _(rng):
-    W_n, b_n = _weights(rng, 3, 3)
-    W_i, b_i = _weights(rng, 3, 3)
+    W_n, b_n = gate_weights(rng, 3, 3)
+    W_i, b_i = gate_weights(rng, 3, 3)
     return dict(stm=np.zeros((2, 3)), event=rng.normal(size=(2, 3)),
                 W_n=W_n, b_n=b_n, W_i=W_i, b_i=b_i)
 
 
 @case("learn_gate", "a zero event: only the STM and the biases count")
 def _(rng):
-    W_n, b_n = _weights(rng, 3, 2)
-    W_i, b_i = _weights(rng, 3, 2)
+    W_n, b_n = gate_weights(rng, 3, 2)
+    W_i, b_i = gate_weights(rng, 3, 2)
     return dict(stm=rng.normal(size=(2, 3)), event=np.zeros((2, 2)),
                 W_n=W_n, b_n=b_n, W_i=W_i, b_i=b_i)
 

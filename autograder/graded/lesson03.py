@@ -4,58 +4,53 @@ import numpy as np
 
 import solutions
 
-from . import case, graded, mistake
+from . import case, gate_weights, graded, mistake
 
 LESSON = "03_forget_gate"
 for _ref in (solutions.forget_gate, solutions.memory_half_life):
     graded(_ref, LESSON)
 
 
-def _weights(rng, H, X):
-    k = 1.5 / np.sqrt(H)
-    return rng.uniform(-k, k, size=(H + X, H)), rng.uniform(-k, k, size=H)
-
-
 # --- forget_gate ------------------------------------------------------------------
 
 @case("forget_gate", "a batch of 3, hidden 4 and inputs 2: shape (3, 4) and values")
 def _(rng):
-    W, b = _weights(rng, 4, 2)
+    W, b = gate_weights(rng, 4, 2)
     return dict(ltm=rng.normal(size=(3, 4)), stm=rng.normal(size=(3, 4)), event=rng.normal(size=(3, 2)),
                 W_f=W, b_f=b)
 
 
 @case("forget_gate", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
 def _(rng):
-    W, b = _weights(rng, 2, 5)
+    W, b = gate_weights(rng, 2, 5)
     return dict(ltm=rng.normal(size=(1, 2)), stm=rng.normal(size=(1, 2)), event=rng.normal(size=(1, 5)),
                 W_f=W, b_f=b)
 
 
 @case("forget_gate", "an LTM of ones shows the forget factor f itself, each entry in (0, 1)")
 def _(rng):
-    W, b = _weights(rng, 3, 2)
+    W, b = gate_weights(rng, 3, 2)
     return dict(ltm=np.ones((2, 3)), stm=rng.normal(size=(2, 3)), event=rng.normal(size=(2, 2)),
                 W_f=2 * W, b_f=b)
 
 
 @case("forget_gate", "with a zero STM, only the event and the bias decide what is kept")
 def _(rng):
-    W, b = _weights(rng, 3, 3)
+    W, b = gate_weights(rng, 3, 3)
     return dict(ltm=rng.normal(size=(2, 3)), stm=np.zeros((2, 3)), event=rng.normal(size=(2, 3)),
                 W_f=W, b_f=b)
 
 
 @case("forget_gate", "with zero STM and a zero event, f = σ(b_f): the bias alone decides")
 def _(rng):
-    W, b = _weights(rng, 3, 2)
+    W, b = gate_weights(rng, 3, 2)
     return dict(ltm=rng.normal(size=(2, 3)), stm=np.zeros((2, 3)), event=np.zeros((2, 2)),
                 W_f=W, b_f=2 * b)
 
 
 @case("forget_gate", "a large positive bias (+30) keeps the whole LTM")
 def _(rng):
-    W, b = _weights(rng, 3, 2)
+    W, b = gate_weights(rng, 3, 2)
     return dict(ltm=rng.normal(size=(2, 3)), stm=rng.normal(size=(2, 3)), event=rng.normal(size=(2, 2)),
                 W_f=W, b_f=np.full(3, 30.0))
 

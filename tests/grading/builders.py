@@ -60,6 +60,22 @@ def with_cell(nb, source, after=None):
     return nb
 
 
+def without_cell(nb, gid):
+    """The notebook with the cell ``gid`` deleted."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if notebooks.grade_id(c) != gid]
+    return nb
+
+
+def retagged_as_answer(nb, gid, source="pass"):
+    """The notebook with test cell ``gid`` retagged as an answer cell and emptied."""
+    nb = copy.deepcopy(nb)
+    cell = notebooks.find_cell(nb, gid)
+    cell.metadata.nbgrader.update(solution=True, grade=False, locked=False)
+    cell.source = source
+    return nb
+
+
 def write(folder, lesson, content, extra_files=None):
     target = folder / lesson / f"{lesson}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
