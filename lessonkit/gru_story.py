@@ -7,7 +7,7 @@ the keys of the course's GRU: ``W_r b_r W_z b_z W_n b_n b_hn``).
 
 import numpy as np
 
-from .plots import EVENT_COLOR, MEMORY_COLOR, _arrow, _box, _new_figure, memory_track
+from .plots import EVENT_COLOR, MEMORY_COLOR, _arrow, _box, _diagram, memory_track
 from .story import FEATURES
 
 GRU_UNITS = ("forest vs home", "animal now")
@@ -63,11 +63,7 @@ def gru_memory_track(events, hs, fig=None, title=None, unit_names=GRU_UNITS):
 
 def draw_gru_cell(fig=None):
     """The GRU cell: one memory line, reset r, keep z, candidate n and the mix."""
-    fig = _new_figure(fig, (8, 4.2))
-    ax = fig.add_subplot()
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, 6)
-    ax.axis("off")
+    fig, ax = _diagram(fig, (8, 4.2), 6)
     ax.add_patch(_panel())
     # the memory line along the top, through the mix
     _arrow(ax, (0.0, 4.6), (6.45, 4.6), MEMORY_COLOR, 2.5)

@@ -87,6 +87,16 @@ GATE_TEXT = {
 GATE_BOX = {"forget": (2.2, 4.0), "learn": (2.2, 1.4), "remember": (5.0, 4.0), "use": (7.2, 1.4)}
 
 
+def _diagram(fig, size, height):
+    """A fresh figure with one bare axes, 10 units wide and ``height`` tall, for drawing."""
+    fig = _new_figure(fig, size)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+    return fig, ax
+
+
 def _box(ax, xy, text, color, active, w=1.7, h=1.0):
     from matplotlib.patches import FancyBboxPatch
 
@@ -112,11 +122,7 @@ def draw_cell(highlight=None, fig=None):
     """
     if highlight not in (None, *GATE_BOX):
         raise ValueError(f"highlight must be one of {', '.join(GATE_BOX)} or None")
-    fig = _new_figure(fig, (8, 4.2))
-    ax = fig.add_subplot()
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, 6)
-    ax.axis("off")
+    fig, ax = _diagram(fig, (8, 4.2), 6)
     from matplotlib.patches import FancyBboxPatch
 
     ax.add_patch(FancyBboxPatch((1.0, 0.5), 8.0, 4.9, boxstyle="round,pad=0.1",
@@ -147,11 +153,7 @@ def draw_cell(highlight=None, fig=None):
 
 def draw_rnn_cell(fig=None):
     """The plain RNN cell: memory and event joined, squashed by tanh."""
-    fig = _new_figure(fig, (7, 2.8))
-    ax = fig.add_subplot()
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, 4)
-    ax.axis("off")
+    fig, ax = _diagram(fig, (7, 2.8), 4)
     _arrow(ax, (0.0, 2.4), (3.9, 2.4), MEMORY_COLOR, 2.5)
     ax.text(0.1, 2.65, "M$_{t-1}$ (memory)", color=MEMORY_COLOR, fontsize=10)
     _arrow(ax, (5.0, 0.0), (5.0, 1.8), EVENT_COLOR, 2.0)
