@@ -83,8 +83,8 @@ GATE_TEXT = {
     "remember": "remember\n+",
     "use": "use\nU ⊙ V",
 }
-# where each gate sits on a 10 x 6 canvas: LTM runs along the top, STM along the bottom
-GATE_BOX = {"forget": (2.2, 4.0), "learn": (2.2, 1.4), "remember": (5.0, 4.0), "use": (7.2, 1.4)}
+# where each gate sits on a 10 x 6 canvas: LTM runs along the top, [STM, E] along the bottom
+GATE_BOX = {"forget": (2.4, 4.55), "learn": (5.6, 2.65), "remember": (5.6, 4.55), "use": (8.0, 2.65)}
 
 
 def _diagram(fig, size, height):
@@ -119,31 +119,58 @@ def draw_cell(highlight=None, fig=None):
     """The lesson's LSTM cell with its four gates; ``highlight`` one of them.
 
     highlight: "forget", "learn", "remember", "use" or None (all in colour).
+    STM and the event are joined once into the row [STM, E], which branches to the
+    small networks of the forget (f), learn (N, i) and use (V) gates; the use gate's U
+    also reads the forgotten LTM, LTM ⊙ f, taken off the top line before the sum.
     """
     if highlight not in (None, *GATE_BOX):
         raise ValueError(f"highlight must be one of {', '.join(GATE_BOX)} or None")
     fig, ax = _diagram(fig, (8, 4.2), 6)
     from matplotlib.patches import FancyBboxPatch
 
-    ax.add_patch(FancyBboxPatch((1.0, 0.5), 8.0, 4.9, boxstyle="round,pad=0.1",
+    wire, text = "#888888", "#555555"
+    ax.add_patch(FancyBboxPatch((1.0, 0.45), 8.0, 4.95, boxstyle="round,pad=0.1",
                                 facecolor="#fafafa", edgecolor="#dddddd"))
-    # the two memory lines and the event
-    _arrow(ax, (0.0, 4.0), (1.35, 4.0), LTM_COLOR, 2.5)
-    _arrow(ax, (3.05, 4.0), (4.15, 4.0), LTM_COLOR, 2.5)
-    _arrow(ax, (5.85, 4.0), (10.0, 4.0), LTM_COLOR, 2.5)
-    ax.text(0.05, 4.25, "LTM$_{t-1}$", color=LTM_COLOR, fontsize=10)
-    ax.text(9.0, 4.25, "LTM$_t$", color=LTM_COLOR, fontsize=10)
-    _arrow(ax, (0.0, 1.4), (1.35, 1.4), STM_COLOR, 2.5)
-    ax.text(0.05, 1.65, "STM$_{t-1}$", color=STM_COLOR, fontsize=10)
-    _arrow(ax, (8.05, 1.4), (10.0, 1.4), STM_COLOR, 2.5)
-    ax.text(9.0, 1.65, "STM$_t$", color=STM_COLOR, fontsize=10)
-    _arrow(ax, (1.6, 0.0), (1.6, 0.9), EVENT_COLOR, 2.0)
-    ax.text(1.75, 0.1, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10)
-    # internal wiring
-    _arrow(ax, (3.05, 1.6), (4.5, 3.5), "#888888")          # learned -> remember
-    _arrow(ax, (2.2, 1.9), (2.2, 3.5), "#888888")           # STM, E -> forget factor
-    _arrow(ax, (3.6, 4.0), (6.7, 1.9), "#888888")           # forgotten LTM -> use
-    _arrow(ax, (3.05, 1.2), (6.35, 1.2), "#888888")         # STM, E -> use (V)
+    edge_x, edge_y = 1.7 / 2 + 0.08, 1.0 / 2 + 0.08      # a box's half size, with _box's rounding
+    (x_forget, y_top), (x_learn, y_low) = GATE_BOX["forget"], GATE_BOX["learn"]
+    x_remember, x_use = GATE_BOX["remember"][0], GATE_BOX["use"][0]
+    y_row, x_join, x_tap, y_tap = 1.0, 1.3, 3.9, 3.6
+    # the long-term memory along the top: forget, then remember
+    _arrow(ax, (0.0, y_top), (x_forget - edge_x, y_top), LTM_COLOR, 2.5)
+    _arrow(ax, (x_forget + edge_x, y_top), (x_remember - edge_x, y_top), LTM_COLOR, 2.5)
+    _arrow(ax, (x_remember + edge_x, y_top), (10.0, y_top), LTM_COLOR, 2.5)
+    ax.text(0.05, y_top + 0.25, "LTM$_{t-1}$", color=LTM_COLOR, fontsize=10)
+    ax.text(9.15, y_top + 0.25, "LTM$_t$", color=LTM_COLOR, fontsize=10)
+    # STM and the event are joined once, STM first, into the row every gate reads ...
+    ax.plot([0.0, x_join], [y_row, y_row], color=STM_COLOR, linewidth=2.5, solid_capstyle="butt")
+    ax.text(0.05, y_row + 0.25, "STM$_{t-1}$", color=STM_COLOR, fontsize=10)
+    ax.plot([x_join, x_join], [0.0, y_row], color=EVENT_COLOR, linewidth=2.0, solid_capstyle="butt")
+    ax.text(x_join + 0.15, 0.1, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10)
+    ax.plot([x_join, x_use], [y_row, y_row], color=wire, linewidth=1.6, solid_capstyle="butt")
+    ax.plot([x_join, x_forget, x_learn], [y_row] * 3, "o", color=wire, markersize=5)
+    ax.text(x_forget + 0.3, y_row + 0.1, "[STM$_{t-1}$, E$_t$]", color=text, fontsize=9, va="bottom")
+    ax.text(x_forget + 0.3, y_row - 0.1, "joined once, read by every gate", color=text, fontsize=8.5,
+            va="top")
+    # ... and branches to each gate's small networks
+    for x, y_end, label in ((x_forget, y_top - edge_y, "f"), (x_learn, y_low - edge_y, "N, i"),
+                            (x_use, y_low - edge_y, "V")):
+        _arrow(ax, (x, y_row), (x, y_end), wire)
+        ax.text(x + 0.1, (y_row + y_end) / 2 + (0.35 if x == x_forget else 0.1), label, color=text,
+                fontsize=9, style="italic", va="center")
+    # the use gate's U reads the forgotten LTM, taken off the top line before the remember gate
+    # (it hops over the learn gate's arrow: a crossing, not a junction)
+    hop = np.linspace(np.pi, 0.0, 25)
+    ax.plot([x_tap, x_tap, *(x_learn + 0.16 * np.cos(hop)), x_use],
+            [y_top, y_tap, *(y_tap + 0.2 * np.sin(hop)), y_tap], color=LTM_COLOR, linewidth=1.4)
+    ax.plot([x_tap], [y_top], "o", color=LTM_COLOR, markersize=5)
+    _arrow(ax, (x_use, y_tap), (x_use, y_low + edge_y), LTM_COLOR, 1.4)
+    ax.text(x_use - 0.2, y_tap + 0.08, "LTM$_{t-1}$ ⊙ f", color=LTM_COLOR, fontsize=8.5,
+            ha="right", va="bottom")
+    # what is learned goes up into the sum
+    _arrow(ax, (x_learn, y_low + edge_y), (x_remember, y_top - edge_y), wire)
+    # the new short-term memory leaves the use gate
+    _arrow(ax, (x_use + edge_x, y_low), (10.0, y_low), STM_COLOR, 2.5)
+    ax.text(9.15, y_low + 0.25, "STM$_t$", color=STM_COLOR, fontsize=10)
     for gate, xy in GATE_BOX.items():
         _box(ax, xy, GATE_TEXT[gate], GATE_COLORS[gate], highlight in (None, gate))
     caption = "the LSTM cell, gate by gate" if highlight is None else f"this lesson: the {highlight} gate"
