@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-INDEX = "lessons/00_index.ipynb"
+INDEX = "lessons/00_index/00_index.ipynb"
 MINIMUM = (3, 11)
 
 

@@ -9,12 +9,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=(
         "Maintain and grade the course. Run from the repository's root."))
     sub = parser.add_subparsers(dest="command", required=True)
-    fixtures = sub.add_parser("fixtures", help="rebuild lessonkit/fixtures from solutions and the misconceptions")
-    fixtures.add_argument("functions", nargs="*", help="graded functions, e.g. rnn_cell (default: all)")
-    release = sub.add_parser("release", help=(
-        "clean the masters in source/ (outputs, execution counts, widget state) and "
-        "regenerate the student versions in lessons/ with nbgrader"))
-    release.add_argument("lessons", nargs="*", help="lesson folders, e.g. 01_rnn (default: all)")
+    sync = sub.add_parser("sync", help="bring generated files up to date", description=(
+        "Rebuild the stored cases (lessonkit/data/cases) of the named lessons' graded "
+        "functions from solutions/ and autograder/graded/, rewriting a file only when its "
+        "content changed; strip outputs from the masters in source/ and regenerate the "
+        "student versions in lessons/ and the index with nbgrader. A no-op on a clean checkout."))
+    sync.add_argument("lessons", nargs="*", help="lesson folders, e.g. 03_forget_gate (default: all)")
     grade = sub.add_parser("grade", help="grade a folder of submissions", description=(
         "Grade every student folder in --submissions (nbgrader's layout: "
         "DIR/<student_id>/<LESSON>/<LESSON>.ipynb). Each notebook's code runs in a "
@@ -41,12 +41,15 @@ def main(argv=None):
     collect.add_argument("--pattern", default=None, help=r"a regular expression with a group named student")
     args = parser.parse_args(argv)
 
-    if args.command == "fixtures":
-        from .fixtures import write_all
-        for name in write_all(names=args.functions or None):
-            print(f"wrote lessonkit/fixtures/{name}.npz")
+    if args.command == "sync":
+        from .sync import sync as run_sync
+
+        changed = run_sync(args.lessons)
+        print(f"stored cases rewritten: {', '.join(changed) or 'none (all up to date)'}; "
+              "student versions regenerated")
     elif args.command == "grade":
-        from .grade import GradingError, grade as run_grade
+        from .grade import GradingError
+        from .grade import grade as run_grade
         from .sandbox import SandboxUnavailable
 
         if args.unsafe:
@@ -68,10 +71,6 @@ def main(argv=None):
             print(f"skipped: {line}", file=sys.stderr)
         print(f"placed {placed} notebooks in {args.out}")
         return 1 if problems and not placed else 0
-    elif args.command == "release":
-        from .release import release
-        for path in release(args.lessons or None):
-            print(f"generated {path}")
     return 0
 
 

@@ -21,9 +21,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolE
 from pathlib import Path
 
 from . import notebooks, sandbox, scan, submission
-from .cases import as_cases, calls_for
-from .graded import GRADED
+from .calls import as_cases, calls_for
 from .gradebook import autograded_notebook, render_feedback, save_grades, setup
+from .graded import GRADED
 from .nbgrader_setup import ROOT
 from .verdict import CellVerdict, judge
 

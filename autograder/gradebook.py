@@ -116,12 +116,11 @@ def save_grades(nb, db_url, lesson, student):
 @functools.cache
 def _feedback_exporter():
     """nbgrader's feedback exporter, built once per process."""
+    import nbgrader
     from nbconvert.exporters import HTMLExporter
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
     from traitlets.config import Config
-
-    import nbgrader
 
     base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
     config = Config()

@@ -23,7 +23,7 @@ def configure(c, root=ROOT, db_url=None):
     c.CourseDirectory.release_directory = "lessons"
     c.CourseDirectory.db_url = db_url or f"sqlite:///{Path(root) / 'gradebook.db'}"
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
-    # Any stderr in a test cell scores 0 (DESIGN §7); a loop must not stall grading.
+    # Any stderr in a test cell scores 0 (docs/design.md §7); a loop must not stall grading.
     c.Execute.timeout = 60
     # Feedback must not reveal the hidden tests.
     c.GenerateFeedback.preprocessors = [

@@ -14,8 +14,8 @@ import json
 import os
 import random
 import resource
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lessonkit import fixtures
+from lessonkit import stored
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
-LESSONKIT = Path(fixtures.__file__).resolve().parent
+LESSONKIT = Path(stored.__file__).resolve().parent
 WALL_SECONDS = 120
 OUTPUT_LIMIT = 2_000_000        # bytes of stdout/stderr kept and read before the run is stopped
 MEMORY_BYTES = 4 << 30
@@ -53,6 +53,7 @@ class RunResult:
     events: list = field(default_factory=list)    # what went wrong with the process, in words
     died_in_cell: int | None = None
     seconds: float = 0.0
+    progress_when_stopped: str | None = None  # the runner's progress file when the grader stopped it
 
 
 def check_available():
@@ -176,7 +177,7 @@ def run(cells, calls, scratch, skip=(), unsafe=False, mpl_cache=None):
     scratch = Path(scratch)
     scratch.mkdir(parents=True, exist_ok=True)
     (scratch / "request.json").write_text(json.dumps({"cells": cells, "skip": sorted(skip)}))
-    fixtures.save(scratch / "calls.npz", calls)
+    stored.save(scratch / "calls.npz", calls)
     if mpl_cache:
         shutil.copytree(mpl_cache, scratch / ".mpl", dirs_exist_ok=True)
     isolated = os.geteuid() == 0 and not unsafe
@@ -205,13 +206,17 @@ def _run(command, unsafe, scratch):
     start = time.monotonic()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                           preexec_fn=_limits, start_new_session=True) as proc:
-        _drain(proc, result)
+        _drain(proc, result, scratch)
     result.seconds = time.monotonic() - start
     return result
 
 
-def _drain(proc, result):
-    """Read the sandbox's output within the wall and size limits; kill it otherwise."""
+def _drain(proc, result, scratch):
+    """Read the sandbox's output within the wall and size limits; kill it otherwise.
+
+    Which cell was running is read before the kill: once its output is no longer read,
+    the runner blocks in that cell, but after the kill, while it dies, it may get a
+    broken pipe there and start the next cell."""
     import selectors
 
     total = 0
@@ -231,6 +236,8 @@ def _drain(proc, result):
             if total > OUTPUT_LIMIT:
                 result.events.append(f"printed more than {OUTPUT_LIMIT // 1_000_000} MB and was stopped")
                 break
+    if proc.poll() is None:
+        result.progress_when_stopped = _progress(scratch)
     try:
         os.killpg(proc.pid, 9)
     except ProcessLookupError:
@@ -249,14 +256,20 @@ def _collect(scratch, calls, result):
         result.cells = json.loads((scratch / "cells.json").read_text())
     except (OSError, ValueError):
         result.cells = []
-    try:
-        progress = (scratch / "progress").read_text().strip()
-    except OSError:
-        progress = ""
+    progress = result.progress_when_stopped
+    if progress is None:
+        progress = _progress(scratch)
     if progress.isdigit():
         result.died_in_cell = int(progress)
     for index in range(len(calls)):
         result.results[index] = _read_result(scratch / "results" / f"{index}.npz")
+
+
+def _progress(scratch):
+    try:
+        return (scratch / "progress").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _read_result(path):

@@ -4,8 +4,8 @@ grader, outside this process, which it treats as hostile.
 
     python runner.py WORKDIR
 
-WORKDIR/request.npz holds the code cells to run and the calls to make (written by
-autograder.sandbox with lessonkit.fixtures' layout: one Case per call, ``what``
+WORKDIR/request.json holds the code cells to run and WORKDIR/calls.npz the calls to make (written by
+autograder.sandbox with lessonkit.stored' layout: one StoredCase per call, ``what``
 naming the function). For each call, results/<k>.npz gets the value's arrays and a
 JSON description, or an error. Each graded function's calls run in a forked child
 with a time limit, so a function that hangs or kills its process loses only its
@@ -82,7 +82,6 @@ def run_cells(cells, skip, namespace, log):
 
 def _encode(value):
     """(structure, arrays) of a returned value, or raise TypeError."""
-    import numpy as np
 
     if isinstance(value, (tuple, list)):
         parts = [_encode(v) for v in value]
@@ -116,7 +115,6 @@ def call_function(namespace, case, out_path):
     if not callable(fn):
         record["error"] = f"NameError: no function named {name} (renamed or deleted?)"
     else:
-        caught = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -141,11 +139,11 @@ def call_function(namespace, case, out_path):
 
 def main(workdir):
     os.chdir(workdir)
-    from lessonkit import fixtures
+    from lessonkit import stored
 
     with open("request.json") as f:
         request = json.load(f)
-    calls = fixtures.load("calls", ".")
+    calls = stored.load("calls", ".")
     os.makedirs("results", exist_ok=True)
     log = []
     namespace = {"__name__": "__main__"}
@@ -158,7 +156,7 @@ def main(workdir):
     by_function = {}
     for index, case in enumerate(calls):
         by_function.setdefault(case.what, []).append(index)
-    for name, indices in by_function.items():
+    for indices in by_function.values():
         pid = os.fork()
         if pid == 0:  # the child makes this function's calls, then leaves at once
             try:

@@ -9,6 +9,8 @@ import ast
 
 COURSE_NAMES = {"check", "hidden_check", "lessonkit", "Explorer", "show"}
 REFERENCE_NAMES = {"solutions", "autograder"}
+CHECKING = {"stored", "spec", "compare", "checks", "hidden", "messages"}
+"""lessonkit modules that hold the stored cases and the checking code."""
 PROCESS_CALLS = {"_exit", "kill", "killpg", "abort", "system", "fork", "forkpty", "popen", "spawnl",
                  "spawnv", "execv", "execve", "execl", "execvp", "posix_spawn", "setsid"}
 RULES = {
@@ -53,12 +55,10 @@ class _Finder(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node):
         self._module(node.module or "")
-        if (node.module or "").startswith("lessonkit") and any(
-                a.name in ("fixtures", "compare", "checks", "hidden") for a in node.names):
+        if (node.module or "").startswith("lessonkit") and any(a.name in CHECKING for a in node.names):
             self.add(f"imports the course's checking code (from {node.module} import "
                      f"{', '.join(a.name for a in node.names)})")
-        if (node.module or "").startswith("lessonkit.") and node.module.split(".")[1] in (
-                "fixtures", "compare", "checks", "hidden"):
+        if (node.module or "").startswith("lessonkit.") and node.module.split(".")[1] in CHECKING:
             self.add(f"imports the course's checking code ({node.module})")
         self.generic_visit(node)
 

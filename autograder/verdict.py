@@ -7,8 +7,10 @@ the expected ones never went in.
 
 from dataclasses import dataclass
 
+from lessonkit import messages
 from lessonkit.compare import Verdict, compare
-from lessonkit.specs import SPECS
+
+from .graded import GRADED
 
 
 @dataclass
@@ -24,16 +26,14 @@ class CellVerdict:
 def judge_call(call, returned):
     """Verdict for one call, from the sandbox's (value, error, warning)."""
     value, error, warning = returned
+    name = call.function
     if error == "NotImplementedError":
-        return Verdict(False, "not_implemented",
-                       f"{call.function} is not implemented yet: replace `raise NotImplementedError()` "
-                       "in its cell with your code.")
+        return Verdict(False, "not_implemented", messages.not_implemented(name))
     if error:
-        return Verdict(False, "error", f"{call.function} raised {error}")
+        return Verdict(False, "error", messages.raised(name, error))
     if warning:
-        return Verdict(False, "warning", f"{call.function} printed a warning ({warning}). A graded "
-                                         "test that prints a warning scores 0.")
-    return compare(value, call.expected, SPECS[call.function].outputs, call.mistakes)
+        return Verdict(False, "warning", messages.warned(name, warning))
+    return compare(value, call.expected, GRADED[name].spec.outputs, call.mistakes)
 
 
 def judge(calls, results):

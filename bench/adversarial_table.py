@@ -15,11 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
+from timing import table  # noqa: E402
+
 from autograder import stock  # noqa: E402
 from autograder.grade import grade  # noqa: E402
 from tests.grading import builders as b  # noqa: E402
 from tests.grading.test_adversarial import HOSTILE, L  # noqa: E402
-from timing import table  # noqa: E402
 
 
 def main():

@@ -26,12 +26,11 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from timing import table  # noqa: E402
 
 import solutions  # noqa: E402
 from autograder import notebooks  # noqa: E402
 from lessonkit.bear_task import accuracy, make_batch  # noqa: E402
-
-from timing import table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MASTER = ROOT / "source" / "08_lstm_vs_rnn" / "08_lstm_vs_rnn.ipynb"

@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
+from timing import table  # noqa: E402
+
 from tests.browser.lab import code_cell, lab_server, launch, open_notebook, run_all, wait_idle  # noqa: E402
 from tests.grading import builders as b  # noqa: E402
-from timing import table  # noqa: E402
 
 MOVES = 20
 

@@ -21,10 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
+from timing import table  # noqa: E402
+
 from autograder.graded import GRADED  # noqa: E402
 from autograder.nbgrader_setup import put_tools_on_path  # noqa: E402
 from tests.grading import builders as b  # noqa: E402
-from timing import table  # noqa: E402
 
 LESSON = "01_rnn"
 

@@ -15,10 +15,9 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from timing import median_seconds, table  # noqa: E402
 
 import solutions as ref  # noqa: E402
-
-from timing import median_seconds, table  # noqa: E402
 
 B, X, H, T = 32, 8, 32, 100
 

@@ -1,4 +1,4 @@
-"""Visible checks: a student's function against the stored fixtures.
+"""Visible checks: a student's function against its stored cases.
 
     check(learn_gate)
 
@@ -8,9 +8,8 @@ AssertionError when any case fails, so an nbgrader test cell fails with it.
 
 import copy
 
-from . import fixtures
+from . import messages, stored
 from .compare import call, compare
-from .specs import SPECS
 
 
 class CheckFailed(AssertionError):
@@ -19,9 +18,9 @@ class CheckFailed(AssertionError):
 
 def run_cases(fn, name):
     """[(case, Verdict)] for every stored case of ``name``, without printing."""
-    spec = SPECS[name]
+    spec = stored.spec(name)
     results = []
-    for case in fixtures.load(name):
+    for case in stored.load(name):
         value, failure = call(fn, copy.deepcopy(case.args))
         verdict = failure or compare(value, case.expected, spec.outputs, case.mistakes)
         results.append((case, verdict))
@@ -31,7 +30,7 @@ def run_cases(fn, name):
 def _dependency_note(fn, name):
     """A hint when a function this one builds on fails its own check."""
     namespace = getattr(fn, "__globals__", {})
-    for dep in SPECS[name].depends:
+    for dep in stored.spec(name).depends:
         dep_fn = namespace.get(dep)
         if callable(dep_fn) and not all(v.ok for _, v in run_cases(dep_fn, dep)):
             return f"Note: {name} builds on {dep}, which does not pass its own check yet. Fix {dep} first."
@@ -42,10 +41,10 @@ def check(fn, name=None):
     """Run the stored cases of graded function ``fn`` and report each on one line."""
     __tracebackhide__ = True  # IPython shows the student's line and the message, not our frames
     name = name or getattr(fn, "__name__", None)
-    if name not in SPECS or name not in fixtures.available():
+    if name not in stored.available():
         raise ValueError(f"check() takes one of this course's graded functions; got {name!r}")
     if not callable(fn):
-        raise CheckFailed(f"{name} should be a function, but it is a {type(fn).__name__}")
+        raise CheckFailed(messages.not_a_function(name, fn))
     results = run_cases(fn, name)
     failed = [(case, v) for case, v in results if not v.ok]
     if failed and failed[0][1].kind == "not_implemented":

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import messages
+
 RTOL = 1e-6
 ATOL = 1e-8
 
@@ -43,16 +45,11 @@ def call(fn, args):
         try:
             value = fn(**args)
         except NotImplementedError:
-            return None, Verdict(False, "not_implemented",
-                                 f"{name} is not implemented yet: replace `raise NotImplementedError()` "
-                                 "in its cell with your code, run that cell, then this one.")
+            return None, Verdict(False, "not_implemented", messages.not_implemented(name))
         except Exception as exc:  # noqa: BLE001 - any student error becomes a message
-            return None, Verdict(False, "error", f"{name} raised {type(exc).__name__}: {exc}")
+            return None, Verdict(False, "error", messages.raised(name, f"{type(exc).__name__}: {exc}"))
     for w in caught:
-        return None, Verdict(False, "warning",
-                             f"{name} printed a warning ({w.category.__name__}: {w.message}). "
-                             "A graded test that prints a warning scores 0; compute it in a way "
-                             "that does not warn.")
+        return None, Verdict(False, "warning", messages.warned(name, f"{w.category.__name__}: {w.message}"))
     return value, None
 
 

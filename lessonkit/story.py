@@ -18,10 +18,6 @@ EVENTS = {
     "dog or wolf": (0.0, 0.0, 1.0, 0.0),
 }
 
-STORY = ("bear", "tree", "squirrel", "tree", "squirrel", "tree", "squirrel", "dog or wolf")
-"""The show as the lessons tell it: the bear long ago, the dog-or-wolf now."""
-
-
 def encode(names):
     """Events (T, 1, X) for a list of event names: a batch of one show."""
     try:

@@ -1,6 +1,6 @@
 """PyTorch's own numbers for an LSTM cell, stored so that no lesson needs torch.
 
-``data/torch_lstmcell.npz`` was written once by ``autograder/torch_reference.py``:
+``data/torch_lstmcell.npz`` was written once by ``autograder/make_torch_numbers.py``:
 seeded inputs and weights went through ``torch.nn.LSTMCell`` in float64, step after
 step, and its outputs were kept. A lesson runs the student's standard-variant cell
 on the same inputs and compares. Nothing here computes an LSTM.

@@ -6,6 +6,8 @@ It works elementwise on arrays of any shape and keeps the input's dtype
 
 import numpy as np
 
+__all__ = ["sigmoid"]
+
 
 def _as_float(x):
     x = np.asarray(x)

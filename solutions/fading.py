@@ -6,6 +6,8 @@ after t steps the unit holds LTM ⊙ f^t. Elementwise, any shape, float64.
 
 import numpy as np
 
+__all__ = ["memory_half_life"]
+
 
 def memory_half_life(f):
     """Steps after which LTM ⊙ f^t has halved: t = ln(1/2) / ln(f), elementwise.

@@ -1,6 +1,6 @@
 """The lesson's four LSTM gates, one function each.
 
-Names follow the course (DESIGN §3): LTM = long-term memory, STM = short-term
+Names follow the course (docs/design.md §3): LTM = long-term memory, STM = short-term
 memory, E = event. Shapes: ltm and stm (B, H), event (B, X), every W (H + X, H)
 acting on [stm, event] (except W_u, (H, H), acting on the forgotten LTM), every
 b (H,).
@@ -10,6 +10,8 @@ import numpy as np
 
 from .activations import sigmoid
 from .joining import linear
+
+__all__ = ["forget_gate", "learn_gate", "remember_gate", "standard_use_gate", "use_gate"]
 
 
 def learn_gate(stm, event, W_n, b_n, W_i, b_i):

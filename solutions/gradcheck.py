@@ -7,6 +7,8 @@ below 1e-7 and a wrong one is usually above 1e-2.
 
 import numpy as np
 
+__all__ = ["gradient_check", "numeric_gradient", "relative_error"]
+
 
 def numeric_gradient(f, x, h=1e-6):
     """d f(x) / dx by central differences, same shape as x.

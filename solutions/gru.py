@@ -16,6 +16,8 @@ import numpy as np
 from .activations import sigmoid
 from .joining import linear
 
+__all__ = ["gru_cell", "gru_forward"]
+
 
 def gru_cell(h, x, params):
     """One GRU step: h (B, H), x (B, X) -> new h (B, H)."""

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+__all__ = ["join", "linear"]
+
 
 def join(stm, event):
     """[stm, event]: concatenation along the last axis, STM first.

@@ -14,8 +14,10 @@ import numpy as np
 
 from .activations import sigmoid
 from .gates import forget_gate, learn_gate, remember_gate, standard_use_gate, use_gate
-from .joining import join, linear
+from .joining import join
 from .params import GATES, check_variant
+
+__all__ = ["lstm_backward", "lstm_cell", "lstm_cell_backward", "lstm_forward", "lstm_forward_with_cache"]
 
 
 def lstm_cell(ltm, stm, event, params, variant="lesson"):

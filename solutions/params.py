@@ -7,6 +7,8 @@ each b is (H,); W_u is (H, H) acting on the forgotten long-term memory.
 
 import numpy as np
 
+__all__ = ["GATES", "LESSON_KEYS", "STANDARD_KEYS", "init_gru_params", "init_params", "init_rnn_params"]
+
 GATES = ("n", "i", "f", "v")
 """Gate letters in packing order: candidate N, ignore i, forget f, output V."""
 

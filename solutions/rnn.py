@@ -7,6 +7,15 @@ import numpy as np
 
 from .joining import join, linear
 
+__all__ = [
+    "first_event_influence",
+    "rnn_backward",
+    "rnn_cell",
+    "rnn_cell_backward",
+    "rnn_forward",
+    "rnn_forward_with_cache",
+]
+
 
 def rnn_cell(memory, event, W, b):
     """One step: (B, H), (B, X), (H + X, H), (H,) -> new memory (B, H)."""

@@ -7,6 +7,8 @@ import numpy as np
 
 from .gates import remember_gate
 
+__all__ = ["ltm_track"]
+
 
 def ltm_track(ltm0, forget_factors, learned):
     """The long-term memory after every step, given each step's gates.

@@ -8,6 +8,8 @@ they were.
 
 import numpy as np
 
+__all__ = ["clip_gradients", "sgd_update"]
+
 
 def clip_gradients(grads, max_norm):
     """Scale all gradients by one factor so that their global norm is at most max_norm.

@@ -23,7 +23,7 @@ def _requirements():
 def test_runtime_is_python_311_which_nbgrader_096_needs():
     assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
     pins = _requirements()
-    assert pins["nbgrader"] == "0.9.6", "0.9.5's lab extension breaks on JupyterLab >= 4.3 (DESIGN §7)"
+    assert pins["nbgrader"] == "0.9.6", "0.9.5's lab extension breaks on JupyterLab >= 4.3 (docs/design.md §7)"
     from importlib.metadata import requires
 
     needs = " ".join(requires("nbgrader") or [])

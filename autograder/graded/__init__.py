@@ -1,14 +1,27 @@
-"""What is graded: each graded function's reference, visible cases and misconceptions.
+"""What is graded: one declaration per graded function, in its lesson's module.
 
-One module per lesson registers, for each graded function:
-- its reference, from :mod:`solutions`;
-- the visible cases (``@case``): one line saying what the case checks, and a
-  builder of its inputs from a seeded generator; the fixtures store their outputs;
-- the named misconceptions (``@mistake``): a wrong implementation with the graded
-  function's own name and signature, and the message a student reads when their
-  output matches it. Each body uses only numpy (``np``) and graded functions of
-  earlier cells, so that a test can plant its source text in a copy of the master.
-  In the lesson module those earlier functions are the references.
+A lesson module ``lessonNN.py`` declares each graded function once, in a section:
+
+    graded(solutions.forget_gate, LESSON, takes=("BH", "BH", "BX", "ZH weight", "H weight"))
+
+    @case("a batch of 3, hidden 4 and inputs 2: shape (3, 4) and values")
+    def _(rng): ...          # the visible case's inputs, built from a seeded rng
+
+    @mistake("tanh_for_sigmoid", "Your forget factor uses tanh where σ belongs. ...")
+    def forget_gate(ltm, stm, event, W_f, b_f): ...   # a named misconception
+
+- ``graded`` takes the reference from :mod:`solutions` and the argument shapes and
+  kinds in the order of the reference's signature (:meth:`lessonkit.spec.Arg.parse`),
+  whose parameter names the spec takes; the spec is stored beside the function's
+  stored cases by ``python -m autograder sync``.
+- ``@case`` and ``@mistake`` belong to the graded function declared last above them.
+  A visible case says in one line what it checks; include isolation cases that zero
+  every term but one.
+- A misconception is a wrong implementation with the graded function's own name and
+  signature, and the message a student reads when their output matches it. Its body
+  uses only numpy (``np``) and graded functions of earlier cells, so that a test can
+  plant its source text in a copy of the master; in the lesson module those earlier
+  functions are the references.
 """
 
 import copy
@@ -18,6 +31,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from lessonkit.spec import Arg, Spec
 
 
 @dataclass
@@ -45,7 +60,7 @@ class Mistake:
 
 
 @dataclass
-class VisibleCase:
+class CaseBuilder:
     what: str
     build: object  # rng -> kwargs
 
@@ -55,34 +70,52 @@ class Graded:
     name: str
     reference: object
     lesson: str
+    spec: Spec
     cases: list = field(default_factory=list)
     mistakes: list = field(default_factory=list)
 
 
 GRADED = {}
+_current = []  # the graded function declared last: @case and @mistake belong to it
 
 
-def graded(reference, lesson):
-    """Register ``reference`` (a function of :mod:`solutions`) as graded in ``lesson``."""
-    GRADED[reference.__name__] = Graded(reference.__name__, reference, lesson)
+def graded(reference, lesson, takes, outputs=("output",), depends=(), variants=({},)):
+    """Declare ``reference`` (a function of :mod:`solutions`) graded in ``lesson``.
+
+    takes: one declaration per parameter of the reference, in its order: shape letters
+    and/or a kind, e.g. ``"ZH weight"`` (see :class:`lessonkit.spec.Arg`). Parameters
+    after these (with defaults, like ``variant``) are set by ``variants`` only.
+    outputs: names of a tuple output's items; depends: graded functions it calls;
+    variants: keyword sets the hidden tests try in turn.
+    """
+    names = list(inspect.signature(reference).parameters)
+    if len(takes) > len(names):
+        raise TypeError(f"{reference.__name__} takes {len(names)} arguments, {len(takes)} declared")
+    spec = Spec(reference.__name__, tuple(Arg.parse(n, t) for n, t in zip(names, takes)),
+                tuple(outputs), tuple(depends), tuple(variants))
+    GRADED[reference.__name__] = entry = Graded(reference.__name__, reference, lesson, spec)
+    _current[:] = [entry]
+    return reference
 
 
-def case(name, what):
-    """Decorator: a visible case of ``name``; the function builds its kwargs from an rng."""
+def case(what):
+    """Decorator: a visible case of the graded function declared last; the decorated
+    function builds its kwargs from an rng."""
     def register(build):
-        GRADED[name].cases.append(VisibleCase(what, build))
+        _current[0].cases.append(CaseBuilder(what, build))
         return build
     return register
 
 
-def mistake(name, slug, message, warns=False):
-    """Decorator: a named misconception of graded function ``name``."""
+def mistake(slug, message, warns=False):
+    """Decorator: a named misconception of the graded function declared last."""
     def register(fn):
-        assert fn.__name__ == name, f"a mistake of {name} must be a function named {name}"
-        GRADED[name].mistakes.append(Mistake(slug, message, fn, warns))
+        entry = _current[0]
+        assert fn.__name__ == entry.name, f"a mistake of {entry.name} must be a function named {entry.name}"
+        entry.mistakes.append(Mistake(slug, message, fn, warns))
         # Keep the module-level name bound to the reference, as it is bound to the
         # student's right answer in a notebook, so later mistakes that call it get that.
-        return GRADED[name].reference
+        return entry.reference
     return register
 
 

@@ -7,8 +7,6 @@ import solutions
 from . import case, graded, mistake
 
 LESSON = "05_use_gate"
-for _ref in (solutions.use_gate, solutions.standard_use_gate):
-    graded(_ref, LESSON)
 
 
 def _weights(rng, H, X):
@@ -32,17 +30,19 @@ def _standard_args(rng, B, H, X):
 
 # --- use_gate ----------------------------------------------------------------------
 
-@case("use_gate", "a batch of 3, hidden 4 and inputs 2: shape (3, 4) and values")
+graded(solutions.use_gate, LESSON, takes=("BH", "BH", "BX", "HH weight", "H weight", "ZH weight", "H weight"))
+
+@case("a batch of 3, hidden 4 and inputs 2: shape (3, 4) and values")
 def _(rng):
     return _use_args(rng, 3, 4, 2)
 
 
-@case("use_gate", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
+@case("a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
 def _(rng):
     return _use_args(rng, 1, 2, 5)
 
 
-@case("use_gate", "with a forgotten LTM of zeros, U = tanh(b_u): only the bias reaches U")
+@case("with a forgotten LTM of zeros, U = tanh(b_u): only the bias reaches U")
 def _(rng):
     args = _use_args(rng, 2, 3, 2)
     args["forgotten"] = np.zeros((2, 3))
@@ -50,14 +50,14 @@ def _(rng):
     return args
 
 
-@case("use_gate", "with W_v and b_v zero, V = ½: the output is half of U (U alone)")
+@case("with W_v and b_v zero, V = ½: the output is half of U (U alone)")
 def _(rng):
     args = _use_args(rng, 2, 3, 2)
     args["W_v"], args["b_v"] = np.zeros((5, 3)), np.zeros(3)
     return args
 
 
-@case("use_gate", "with zero STM and a zero event, V = σ(b_v): the bias alone opens the gate")
+@case("with zero STM and a zero event, V = σ(b_v): the bias alone opens the gate")
 def _(rng):
     args = _use_args(rng, 2, 3, 3)
     args["stm"], args["event"] = np.zeros((2, 3)), np.zeros((2, 3))
@@ -65,21 +65,21 @@ def _(rng):
     return args
 
 
-@case("use_gate", "with W_u = I and b_u = 0, U = tanh(forgotten): each unit read on its own")
+@case("with W_u = I and b_u = 0, U = tanh(forgotten): each unit read on its own")
 def _(rng):
     args = _use_args(rng, 2, 3, 2)
     args["W_u"], args["b_u"] = np.eye(3), np.zeros(3)
     return args
 
 
-@case("use_gate", "a long-term memory beyond ±1 (it is never squashed): the output stays in (-1, 1)")
+@case("a long-term memory beyond ±1 (it is never squashed): the output stays in (-1, 1)")
 def _(rng):
     args = _use_args(rng, 3, 3, 2)
     args["forgotten"] = 3 * args["forgotten"]
     return args
 
 
-@mistake("use_gate", "tanh_sigmoid_swapped",
+@mistake("tanh_sigmoid_swapped",
          "You swapped σ and tanh. U reads the long-term memory with tanh (what to say, in (-1, 1), "
          "sign included); V is the σ gate (how much of it to say, in (0, 1)): "
          "U = np.tanh(forgotten @ W_u + b_u), V = 1 / (1 + np.exp(-([stm, event] @ W_v + b_v))).")
@@ -89,7 +89,7 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
     return U * V
 
 
-@mistake("use_gate", "no_W_u",
+@mistake("no_W_u",
          "Your U leaves out W_u. U is a small network of its own that reads the forgotten long-term "
          "memory through its (H, H) matrix: U = np.tanh(forgotten @ W_u + b_u).")
 def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
@@ -98,7 +98,7 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
     return U * V
 
 
-@mistake("use_gate", "tanh_before_matrix",
+@mistake("tanh_before_matrix",
          "You squashed the forgotten LTM before the matrix: tanh(forgotten) @ W_u + b_u. "
          "The tanh comes last: first forgotten @ W_u + b_u, then np.tanh of the whole.")
 def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
@@ -107,7 +107,7 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
     return U * V
 
 
-@mistake("use_gate", "sum_not_product",
+@mistake("sum_not_product",
          "You added U and V. The use gate multiplies them elementwise: V says how much of each "
          "unit of U to let out, so return U * V.")
 def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
@@ -116,7 +116,7 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
     return U + V
 
 
-@mistake("use_gate", "event_first",
+@mistake("event_first",
          "You joined [event, stm], but W_v expects the short-term memory first: "
          "np.concatenate([stm, event], axis=1). Its first H rows act on the STM.")
 def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
@@ -125,7 +125,7 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
     return U * V
 
 
-@mistake("use_gate", "no_bias_u",
+@mistake("no_bias_u",
          "Your U leaves out the bias b_u: U = tanh(forgotten W_u + b_u), with b_u added after "
          "the matrix product and before the tanh.")
 def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
@@ -134,7 +134,7 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
     return U * V
 
 
-@mistake("use_gate", "no_bias_v",
+@mistake("no_bias_v",
          "Your V leaves out the bias b_v: V = σ([STM, E] W_v + b_v), with b_v added after "
          "the matrix product and before σ.")
 def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
@@ -145,24 +145,26 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
 
 # --- standard_use_gate ---------------------------------------------------------------
 
-@case("standard_use_gate", "a batch of 3, hidden 4 and inputs 2: shape (3, 4) and values")
+graded(solutions.standard_use_gate, LESSON, takes=("BH", "BH", "BX", "ZH weight", "H weight"))
+
+@case("a batch of 3, hidden 4 and inputs 2: shape (3, 4) and values")
 def _(rng):
     return _standard_args(rng, 3, 4, 2)
 
 
-@case("standard_use_gate", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
+@case("a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
 def _(rng):
     return _standard_args(rng, 1, 2, 5)
 
 
-@case("standard_use_gate", "with an empty long-term memory (zeros) there is nothing to output: zeros")
+@case("with an empty long-term memory (zeros) there is nothing to output: zeros")
 def _(rng):
     args = _standard_args(rng, 2, 3, 2)
     args["ltm"] = np.zeros((2, 3))
     return args
 
 
-@case("standard_use_gate", "with zero STM and a zero event, o = σ(b_v): the bias alone opens the gate")
+@case("with zero STM and a zero event, o = σ(b_v): the bias alone opens the gate")
 def _(rng):
     args = _standard_args(rng, 2, 3, 3)
     args["stm"], args["event"] = np.zeros((2, 3)), np.zeros((2, 3))
@@ -170,21 +172,21 @@ def _(rng):
     return args
 
 
-@case("standard_use_gate", "with W_v and b_v zero, o = ½: the output is half of tanh(LTM)")
+@case("with W_v and b_v zero, o = ½: the output is half of tanh(LTM)")
 def _(rng):
     args = _standard_args(rng, 2, 3, 2)
     args["W_v"], args["b_v"] = np.zeros((5, 3)), np.zeros(3)
     return args
 
 
-@case("standard_use_gate", "a long-term memory beyond ±1 (it is never squashed): the output stays in (-1, 1)")
+@case("a long-term memory beyond ±1 (it is never squashed): the output stays in (-1, 1)")
 def _(rng):
     args = _standard_args(rng, 3, 3, 2)
     args["ltm"] = 3 * args["ltm"]
     return args
 
 
-@mistake("standard_use_gate", "no_tanh",
+@mistake("no_tanh",
          "Your output is o ⊙ C, without the tanh. The long-term memory is never squashed and can "
          "grow past ±1; the output squashes it before gating: o * np.tanh(ltm).")
 def standard_use_gate(ltm, stm, event, W_v, b_v):
@@ -192,7 +194,7 @@ def standard_use_gate(ltm, stm, event, W_v, b_v):
     return o * ltm
 
 
-@mistake("standard_use_gate", "sigmoid_of_ltm",
+@mistake("sigmoid_of_ltm",
          "You squashed the long-term memory with σ. σ(C) lies in (0, 1) and loses the sign "
          "(forest or home); the output uses tanh(C): o * np.tanh(ltm).")
 def standard_use_gate(ltm, stm, event, W_v, b_v):
@@ -200,7 +202,7 @@ def standard_use_gate(ltm, stm, event, W_v, b_v):
     return o * (1 / (1 + np.exp(-ltm)))
 
 
-@mistake("standard_use_gate", "tanh_gate",
+@mistake("tanh_gate",
          "Your o uses tanh where σ belongs. o is a gate, the fraction of each unit to let out, "
          "in (0, 1): o = 1 / (1 + np.exp(-([stm, event] @ W_v + b_v))).")
 def standard_use_gate(ltm, stm, event, W_v, b_v):
@@ -208,7 +210,7 @@ def standard_use_gate(ltm, stm, event, W_v, b_v):
     return o * np.tanh(ltm)
 
 
-@mistake("standard_use_gate", "tanh_of_product",
+@mistake("tanh_of_product",
          "You applied tanh to the product o ⊙ C. Squash the long-term memory first, then gate "
          "it: o * np.tanh(ltm).")
 def standard_use_gate(ltm, stm, event, W_v, b_v):
@@ -216,7 +218,7 @@ def standard_use_gate(ltm, stm, event, W_v, b_v):
     return np.tanh(o * ltm)
 
 
-@mistake("standard_use_gate", "event_first",
+@mistake("event_first",
          "You joined [event, stm], but W_v expects the short-term memory first: "
          "np.concatenate([stm, event], axis=1). Its first H rows act on the STM.")
 def standard_use_gate(ltm, stm, event, W_v, b_v):

@@ -8,8 +8,6 @@ from lessonkit.story import encode, lstm_story_params, story
 from . import case, graded, mistake
 
 LESSON = "06_lstm_cell"
-for _ref in (solutions.lstm_cell, solutions.lstm_forward):
-    graded(_ref, LESSON)
 lstm_cell = solutions.lstm_cell  # what the mistakes of lstm_forward call
 
 
@@ -31,25 +29,28 @@ def _memories(rng, B, H):
 
 # --- lstm_cell ------------------------------------------------------------------------
 
-@case("lstm_cell", "lesson variant, batch 3, hidden 4, inputs 2: (new LTM, new STM), each (3, 4)")
+graded(solutions.lstm_cell, LESSON, takes=("BH", "BH", "BX", "lstm_params"),
+       outputs=("ltm", "stm"), variants=({}, {"variant": "standard"}))
+
+@case("lesson variant, batch 3, hidden 4, inputs 2: (new LTM, new STM), each (3, 4)")
 def _(rng):
     ltm, stm = _memories(rng, 3, 4)
     return dict(ltm=ltm, stm=stm, event=rng.normal(size=(3, 2)), params=_params(rng, 4, 2))
 
 
-@case("lstm_cell", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
+@case("a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
 def _(rng):
     ltm, stm = _memories(rng, 1, 2)
     return dict(ltm=ltm, stm=stm, event=rng.normal(size=(1, 5)), params=_params(rng, 2, 5))
 
 
-@case("lstm_cell", "hidden = inputs = 3: [stm, event] and [event, stm] have the same shape here")
+@case("hidden = inputs = 3: [stm, event] and [event, stm] have the same shape here")
 def _(rng):
     ltm, stm = _memories(rng, 2, 3)
     return dict(ltm=ltm, stm=stm, event=rng.normal(size=(2, 3)), params=_params(rng, 3, 3))
 
 
-@case("lstm_cell", "forget only: W_n, b_n zero, so N = 0 and the new LTM is LTM ⊙ f")
+@case("forget only: W_n, b_n zero, so N = 0 and the new LTM is LTM ⊙ f")
 def _(rng):
     ltm, stm = _memories(rng, 2, 3)
     params = _params(rng, 3, 2)
@@ -57,27 +58,27 @@ def _(rng):
     return dict(ltm=ltm, stm=stm, event=rng.normal(size=(2, 2)), params=params)
 
 
-@case("lstm_cell", "learn only: a zero LTM, so the new LTM is N ⊙ i")
+@case("learn only: a zero LTM, so the new LTM is N ⊙ i")
 def _(rng):
     _, stm = _memories(rng, 2, 3)
     return dict(ltm=np.zeros((2, 3)), stm=stm, event=rng.normal(size=(2, 2)), params=_params(rng, 3, 2))
 
 
-@case("lstm_cell", 'variant="standard": new STM = V ⊙ tanh(new LTM), ignoring the W_u, b_u it is given')
+@case('variant="standard": new STM = V ⊙ tanh(new LTM), ignoring the W_u, b_u it is given')
 def _(rng):
     ltm, stm = _memories(rng, 3, 4)
     return dict(ltm=ltm, stm=stm, event=rng.normal(size=(3, 2)), params=_params(rng, 4, 2),
                 variant="standard")
 
 
-@case("lstm_cell", 'variant="standard" with params that have no W_u, b_u at all (like PyTorch\'s)')
+@case('variant="standard" with params that have no W_u, b_u at all (like PyTorch\'s)')
 def _(rng):
     ltm, stm = _memories(rng, 2, 3)
     return dict(ltm=ltm, stm=stm, event=rng.normal(size=(2, 4)), params=_params(rng, 3, 4, lesson=False),
                 variant="standard")
 
 
-@mistake("lstm_cell", "use_reads_new_ltm",
+@mistake("use_reads_new_ltm",
          "Your use gate reads the new LTM. In the lesson's variant U reads what the forget gate "
          "kept, before anything is learned: U = tanh((LTM ⊙ f) W_u + b_u), with LTM the old "
          "long-term memory. Keep LTM ⊙ f in a variable and use it in both places.")
@@ -94,7 +95,7 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     return new_ltm, np.tanh(new_ltm @ p["W_u"] + p["b_u"]) * V
 
 
-@mistake("lstm_cell", "outputs_swapped",
+@mistake("outputs_swapped",
          "You returned (new STM, new LTM): the other way round. Return the long-term memory "
          "first: return new_ltm, new_stm.")
 def lstm_cell(ltm, stm, event, params, variant="lesson"):
@@ -111,7 +112,7 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     return np.tanh(forgotten @ p["W_u"] + p["b_u"]) * V, new_ltm
 
 
-@mistake("lstm_cell", "forget_after_adding",
+@mistake("forget_after_adding",
          "Your forget factor also scales what was just learned: you computed (LTM + N ⊙ i) ⊙ f. "
          "Forget first, then add: new LTM = LTM ⊙ f + N ⊙ i.")
 def lstm_cell(ltm, stm, event, params, variant="lesson"):
@@ -127,7 +128,7 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     return new_ltm, np.tanh((ltm * f) @ p["W_u"] + p["b_u"]) * V
 
 
-@mistake("lstm_cell", "standard_uses_lesson_u",
+@mistake("standard_uses_lesson_u",
          'With variant="standard" your STM still goes through the lesson\'s U (W_u, b_u). The '
          "standard cell has no W_u: its new STM is V ⊙ tanh(new LTM). Check `variant` and "
          "compute the STM one way or the other.")
@@ -142,7 +143,7 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     return forgotten + N * i, np.tanh(forgotten @ p["W_u"] + p["b_u"]) * V
 
 
-@mistake("lstm_cell", "standard_reads_old_ltm",
+@mistake("standard_reads_old_ltm",
          'With variant="standard" your STM reads LTM ⊙ f, what was kept before learning. The '
          "standard cell squashes the new LTM, after the remember gate: V ⊙ tanh(LTM ⊙ f + N ⊙ i).")
 def lstm_cell(ltm, stm, event, params, variant="lesson"):
@@ -158,7 +159,7 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     return forgotten + N * i, np.tanh(forgotten @ p["W_u"] + p["b_u"]) * V
 
 
-@mistake("lstm_cell", "candidate_sigmoid",
+@mistake("candidate_sigmoid",
          "Your new information N uses σ where tanh belongs. N must be able to push the LTM down "
          "as well as up, so it lives in (-1, 1): N = tanh([STM, E] W_n + b_n). σ is for the "
          "factors i, f and V, which say how much to let through.")
@@ -176,7 +177,7 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     return new_ltm, np.tanh(forgotten @ p["W_u"] + p["b_u"]) * V
 
 
-@mistake("lstm_cell", "use_factor_tanh",
+@mistake("use_factor_tanh",
          "Your use factor V uses tanh where σ belongs. V says how much of each unit to show, a "
          "number between 0 and 1: V = σ([STM, E] W_v + b_v). tanh is for N and U.")
 def lstm_cell(ltm, stm, event, params, variant="lesson"):
@@ -193,7 +194,7 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     return new_ltm, np.tanh(forgotten @ p["W_u"] + p["b_u"]) * V
 
 
-@mistake("lstm_cell", "event_first",
+@mistake("event_first",
          "You joined [event, STM], but every W expects the short-term memory first: "
          "np.concatenate([stm, event], axis=1). Its first H rows act on the STM.")
 def lstm_cell(ltm, stm, event, params, variant="lesson"):
@@ -212,38 +213,41 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
 
 # --- lstm_forward -----------------------------------------------------------------------
 
-@case("lstm_forward", "lesson variant, 4 steps, batch 3, hidden 4, inputs 2: (ltms, stms), each (4, 3, 4)")
+graded(solutions.lstm_forward, LESSON, takes=("TBX", "BH", "BH", "lstm_params"),
+       outputs=("ltms", "stms"), depends=("lstm_cell",), variants=({}, {"variant": "standard"}))
+
+@case("lesson variant, 4 steps, batch 3, hidden 4, inputs 2: (ltms, stms), each (4, 3, 4)")
 def _(rng):
     ltm0, stm0 = _memories(rng, 3, 4)
     return dict(events=rng.normal(size=(4, 3, 2)), ltm0=ltm0, stm0=stm0, params=_params(rng, 4, 2))
 
 
-@case("lstm_forward", "a single step is one call of lstm_cell")
+@case("a single step is one call of lstm_cell")
 def _(rng):
     ltm0, stm0 = _memories(rng, 2, 3)
     return dict(events=rng.normal(size=(1, 2, 2)), ltm0=ltm0, stm0=stm0, params=_params(rng, 3, 2))
 
 
-@case("lstm_forward", "a batch of one over 6 steps, hidden 2 and inputs 3, from zero memories")
+@case("a batch of one over 6 steps, hidden 2 and inputs 3, from zero memories")
 def _(rng):
     return dict(events=rng.normal(size=(6, 1, 3)), ltm0=np.zeros((1, 2)), stm0=np.zeros((1, 2)),
                 params=_params(rng, 2, 3))
 
 
-@case("lstm_forward", 'variant="standard" over 5 steps: pass the variant on to lstm_cell')
+@case('variant="standard" over 5 steps: pass the variant on to lstm_cell')
 def _(rng):
     ltm0, stm0 = _memories(rng, 2, 3)
     return dict(events=rng.normal(size=(5, 2, 2)), ltm0=ltm0, stm0=stm0, params=_params(rng, 3, 2),
                 variant="standard")
 
 
-@case("lstm_forward", "the story (bear, 4 trees and squirrels, dog or wolf) with the hand-wired weights")
+@case("the story (bear, 4 trees and squirrels, dog or wolf) with the hand-wired weights")
 def _(rng):
     return dict(events=encode(story(gap=4)), ltm0=np.zeros((1, 2)), stm0=np.zeros((1, 2)),
                 params=lstm_story_params())
 
 
-@mistake("lstm_forward", "memories_not_carried",
+@mistake("memories_not_carried",
          "Every step of yours starts again from ltm0 and stm0. Carry both memories forward: "
          "ltm, stm = lstm_cell(ltm, stm, events[t], params, variant), then use them at the next step.")
 def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
@@ -251,7 +255,7 @@ def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
     return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
-@mistake("lstm_forward", "one_step_late",
+@mistake("one_step_late",
          "Your memories are one step late: you stored them before each step. ltms[t] and stms[t] "
          "must be the memories after seeing events[t]; ltm0 and stm0 are not part of the output.")
 def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
@@ -263,7 +267,7 @@ def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
     return np.stack(ltms), np.stack(stms)
 
 
-@mistake("lstm_forward", "only_last",
+@mistake("only_last",
          "You returned only the last memories. Return the whole tracks, one memory per step: "
          "two arrays of shape (T, B, H), for example np.stack of each list.")
 def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
@@ -273,7 +277,7 @@ def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
     return ltm, stm
 
 
-@mistake("lstm_forward", "swapped_in_recurrence",
+@mistake("swapped_in_recurrence",
          "You unpacked lstm_cell's result the wrong way round (stm, ltm = lstm_cell(...)), so "
          "the long-term memory travels in the short-term slot. lstm_cell returns (new LTM, new "
          "STM): ltm, stm = lstm_cell(ltm, stm, event, params, variant).")
@@ -286,7 +290,7 @@ def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
     return np.stack(ltms), np.stack(stms)
 
 
-@mistake("lstm_forward", "variant_dropped",
+@mistake("variant_dropped",
          'Asked for variant="standard", your lstm_forward ran the lesson\'s cell: it did not pass '
          "`variant` on. Call lstm_cell(ltm, stm, event, params, variant).")
 def lstm_forward(events, ltm0, stm0, params, variant="lesson"):

@@ -8,8 +8,6 @@ from lessonkit.testfunctions import log_sum_exp, squashed_product, sum_of_sines,
 from . import case, graded, mistake
 
 LESSON = "07_backprop"
-for _ref in (solutions.lstm_cell_backward, solutions.gradient_check):
-    graded(_ref, LESSON)
 
 
 def _params(rng, H, X):
@@ -32,32 +30,35 @@ def _cell_args(rng, B, H, X, d_ltm=True, d_stm=True, ltm=True):
 
 # --- lstm_cell_backward -----------------------------------------------------------
 
-@case("lstm_cell_backward", "a batch of 3, hidden 4, inputs 2: the three input gradients and every weight gradient")
+graded(solutions.lstm_cell_backward, LESSON, takes=("BH", "BH", "BH", "BH", "BX", "lstm_params"),
+       outputs=("d_ltm_prev", "d_stm_prev", "d_event", "grads"))
+
+@case("a batch of 3, hidden 4, inputs 2: the three input gradients and every weight gradient")
 def _(rng):
     return _cell_args(rng, 3, 4, 2)
 
 
-@case("lstm_cell_backward", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
+@case("a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
 def _(rng):
     return _cell_args(rng, 1, 2, 5)
 
 
-@case("lstm_cell_backward", "only d_ltm flows in (d_stm = 0): the use gate gets no gradient")
+@case("only d_ltm flows in (d_stm = 0): the use gate gets no gradient")
 def _(rng):
     return _cell_args(rng, 2, 3, 3, d_stm=False)
 
 
-@case("lstm_cell_backward", "only d_stm flows in (d_ltm = 0): every gradient passes through the use gate")
+@case("only d_stm flows in (d_ltm = 0): every gradient passes through the use gate")
 def _(rng):
     return _cell_args(rng, 2, 3, 2, d_ltm=False)
 
 
-@case("lstm_cell_backward", "a zero previous LTM: the forget gate's weights get no gradient")
+@case("a zero previous LTM: the forget gate's weights get no gradient")
 def _(rng):
     return _cell_args(rng, 2, 3, 4, ltm=False)
 
 
-@mistake("lstm_cell_backward", "ltm_prev_without_f",
+@mistake("ltm_prev_without_f",
          "Your d_ltm_prev skips the forget factor. LTM_{t-1} reaches the rest of the cell only as "
          "F = LTM_{t-1} ⊙ f, so d_ltm_prev = dF ⊙ f, where dF is the gradient on the forgotten memory F.")
 def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
@@ -81,7 +82,7 @@ def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
     return dF, dz[:, :H], dz[:, H:], {k: grads[k] for k in p}
 
 
-@mistake("lstm_cell_backward", "use_path_dropped",
+@mistake("use_path_dropped",
          "Your gradient on the forgotten memory F leaves out the use gate. F feeds two gates: the "
          "remember gate (LTM_t = F + N ⊙ i) and the use gate (U = tanh(F W_u + b_u)). A value used "
          "twice gets both gradients added: dF = d_ltm + dA_u @ W_u.T.")
@@ -106,7 +107,7 @@ def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
     return dF * f, dz[:, :H], dz[:, H:], {k: grads[k] for k in p}
 
 
-@mistake("lstm_cell_backward", "sigmoid_slope",
+@mistake("sigmoid_slope",
          "You used σ itself as the slope of σ. The derivative of σ(a) is σ(a)(1 − σ(a)): "
          "multiply by i * (1 - i), f * (1 - f) and V * (1 - V).")
 def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
@@ -130,7 +131,7 @@ def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
     return dF * f, dz[:, :H], dz[:, H:], {k: grads[k] for k in p}
 
 
-@mistake("lstm_cell_backward", "tanh_slope_not_squared",
+@mistake("tanh_slope_not_squared",
          "You used 1 − tanh as the slope of tanh. The derivative of tanh(a) is 1 − tanh(a)²: "
          "multiply by (1 - N**2) and (1 - U**2).")
 def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
@@ -154,7 +155,7 @@ def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
     return dF * f, dz[:, :H], dz[:, H:], {k: grads[k] for k in p}
 
 
-@mistake("lstm_cell_backward", "weight_gradients_transposed",
+@mistake("weight_gradients_transposed",
          "Your weight gradients have the shape of W transposed. For a = z W + b the gradient is "
          "dW = zᵀ dA, shaped like W (H + X, H): z.T @ dA, not dA.T @ z (and F.T @ dA_u for W_u).")
 def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
@@ -178,7 +179,7 @@ def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
     return dF * f, dz[:, :H], dz[:, H:], {k: grads[k] for k in p}
 
 
-@mistake("lstm_cell_backward", "bias_not_summed",
+@mistake("bias_not_summed",
          "Your bias gradients keep one row per example. Every example in the batch uses the same b, "
          "so their gradients add up: dA.sum(axis=0), shape (H,) like b.")
 def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
@@ -203,6 +204,8 @@ def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
 
 
 # --- gradient_check ----------------------------------------------------------------
+
+graded(solutions.gradient_check, LESSON, takes=("function", "BH", "BH", "positive"))
 # Each case passes one of lessonkit.testfunctions (stored by name) and, mostly, its exact
 # gradient, so that a right answer is near 1e-10 and each mistake lands far from it.
 
@@ -210,20 +213,20 @@ def _weights_of(x):
     return np.arange(1, x.size + 1).reshape(x.shape)
 
 
-@case("gradient_check", "weighted_squares with its exact gradient, x (3, 4), h = 1e-6: an error far below 1e-7")
+@case("weighted_squares with its exact gradient, x (3, 4), h = 1e-6: an error far below 1e-7")
 def _(rng):
     x = rng.normal(size=(3, 4))
     return dict(f=weighted_squares, x=x, analytic=_weights_of(x) * x, h=1e-6)
 
 
-@case("gradient_check", "log_sum_exp with its exact gradient (the softmax), x (2, 5): an error far below 1e-7")
+@case("log_sum_exp with its exact gradient (the softmax), x (2, 5): an error far below 1e-7")
 def _(rng):
     x = rng.normal(size=(2, 5))
     e = np.exp(x - x.max())
     return dict(f=log_sum_exp, x=x, analytic=e / e.sum(), h=1e-6)
 
 
-@case("gradient_check", "squashed_product with one entry of the gradient's sign flipped: an error far above 1e-2")
+@case("squashed_product with one entry of the gradient's sign flipped: an error far above 1e-2")
 def _(rng):
     x = rng.normal(size=(2, 3))
     exact = (1 - np.tanh(x) ** 2) * np.roll(x, 1) + np.roll(np.tanh(x), -1)
@@ -231,24 +234,24 @@ def _(rng):
     return dict(f=squashed_product, x=x, analytic=exact, h=1e-6)
 
 
-@case("gradient_check", "a large step, h = 0.1, on sum_of_sines: central differences are off by about h²/6")
+@case("a large step, h = 0.1, on sum_of_sines: central differences are off by about h²/6")
 def _(rng):
     x = rng.normal(size=(4, 2))
     return dict(f=sum_of_sines, x=x, analytic=np.cos(x), h=0.1)
 
 
-@case("gradient_check", "a zero analytic gradient against a nonzero numeric one: a relative error of exactly 1")
+@case("a zero analytic gradient against a nonzero numeric one: a relative error of exactly 1")
 def _(rng):
     x = rng.normal(size=(2, 3))
     return dict(f=sum_of_sines, x=x, analytic=np.zeros_like(x), h=1e-6)
 
 
-@case("gradient_check", "both gradients zero (weighted_squares at x = 0): the error is 0, not 0/0")
+@case("both gradients zero (weighted_squares at x = 0): the error is 0, not 0/0")
 def _(rng):
     return dict(f=weighted_squares, x=np.zeros((2, 2)), analytic=np.zeros((2, 2)), h=1e-6)
 
 
-@mistake("gradient_check", "forward_difference",
+@mistake("forward_difference",
          "You used one-sided differences (f(x + h) − f(x)) / h. Their error grows like h, about a "
          "million times the central one's at h = 1e-6: use (f(x + h) − f(x − h)) / (2 h).")
 def gradient_check(f, x, analytic, h=1e-6):
@@ -264,7 +267,7 @@ def gradient_check(f, x, analytic, h=1e-6):
     return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
 
 
-@mistake("gradient_check", "divided_by_h",
+@mistake("divided_by_h",
          "You divided f(x + h) − f(x − h) by h, but the two points are 2h apart: divide by 2 * h.")
 def gradient_check(f, x, analytic, h=1e-6):
     numeric = np.zeros(x.shape)
@@ -280,7 +283,7 @@ def gradient_check(f, x, analytic, h=1e-6):
     return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
 
 
-@mistake("gradient_check", "absolute_error",
+@mistake("absolute_error",
          "You returned the absolute error ‖a − b‖. Divide it by max(‖a‖, ‖b‖): a relative error "
          "means the same whether the gradient is tiny or huge.")
 def gradient_check(f, x, analytic, h=1e-6):
@@ -296,7 +299,7 @@ def gradient_check(f, x, analytic, h=1e-6):
     return float(np.linalg.norm(analytic - numeric))
 
 
-@mistake("gradient_check", "all_entries_at_once",
+@mistake("all_entries_at_once",
          "You moved every entry of x at once, which gives one slope (along the all-ones direction) "
          "copied into every entry. Move one entry at a time: loop over np.ndindex(x.shape).")
 def gradient_check(f, x, analytic, h=1e-6):

@@ -7,8 +7,6 @@ import solutions
 from . import case, graded, mistake
 
 LESSON = "08_lstm_vs_rnn"
-for _ref in (solutions.clip_gradients, solutions.sgd_update):
-    graded(_ref, LESSON)
 
 KEYS = ("W_n", "b_n", "W_i", "b_i", "W_f", "b_f", "W_v", "b_v")
 
@@ -24,25 +22,27 @@ def _norm(grads):
 
 # --- clip_gradients ----------------------------------------------------------------
 
-@case("clip_gradients", "a gradient far above max_norm = 1: every array scaled by the same factor")
+graded(solutions.clip_gradients, LESSON, takes=("lstm_params", "positive"))
+
+@case("a gradient far above max_norm = 1: every array scaled by the same factor")
 def _(rng):
     return dict(grads=_arrays(rng, 4, 2), max_norm=1.0)
 
 
-@case("clip_gradients", "a small gradient (global norm 0.5, below max_norm = 2) comes back unchanged")
+@case("a small gradient (global norm 0.5, below max_norm = 2) comes back unchanged")
 def _(rng):
     grads = _arrays(rng, 3, 2)
     return dict(grads={k: 0.5 * g / _norm(grads) for k, g in grads.items()}, max_norm=2.0)
 
 
-@case("clip_gradients", "only W_f is non-zero: it alone sets the norm, and only it changes")
+@case("only W_f is non-zero: it alone sets the norm, and only it changes")
 def _(rng):
     grads = {k: np.zeros_like(g) for k, g in _arrays(rng, 3, 2).items()}
     grads["W_f"] = rng.normal(size=grads["W_f"].shape)
     return dict(grads=grads, max_norm=0.5)
 
 
-@case("clip_gradients", "only W_f is above max_norm = 1.5 on its own: still one global factor for all")
+@case("only W_f is above max_norm = 1.5 on its own: still one global factor for all")
 def _(rng):
     grads = _arrays(rng, 2, 3)
     grads = {k: g / np.sqrt(np.sum(g**2)) for k, g in grads.items()}  # each array has norm 1
@@ -50,7 +50,7 @@ def _(rng):
     return dict(grads=grads, max_norm=1.5)
 
 
-@mistake("clip_gradients", "per_array_norm",
+@mistake("per_array_norm",
          "You clipped each array by its own norm. Clipping uses one global norm, the square root "
          "of the sum of squares over every entry of every array, and one factor for all arrays.")
 def clip_gradients(grads, max_norm):
@@ -61,14 +61,14 @@ def clip_gradients(grads, max_norm):
     return clipped
 
 
-@mistake("clip_gradients", "clip_by_value",
+@mistake("clip_by_value",
          "You clipped each entry to [-max_norm, max_norm]. That changes the gradient's direction; "
          "scale every array by max_norm / norm instead, where norm is the global norm.")
 def clip_gradients(grads, max_norm):
     return {key: np.clip(g, -max_norm, max_norm) for key, g in grads.items()}
 
 
-@mistake("clip_gradients", "squared_norm",
+@mistake("squared_norm",
          "Your norm is the sum of squares without the square root. The global norm is "
          "np.sqrt of the sum of the squares of all entries.")
 def clip_gradients(grads, max_norm):
@@ -76,7 +76,7 @@ def clip_gradients(grads, max_norm):
     return {key: g * max_norm / norm if norm > max_norm else g for key, g in grads.items()}
 
 
-@mistake("clip_gradients", "unit_norm",
+@mistake("unit_norm",
          "Your clipped gradients have norm 1, not max_norm: multiply by max_norm / norm, "
          "not just divide by the norm.")
 def clip_gradients(grads, max_norm):
@@ -86,18 +86,20 @@ def clip_gradients(grads, max_norm):
 
 # --- sgd_update ----------------------------------------------------------------------
 
-@case("sgd_update", "learning rate 0.1: every array takes a step down its gradient")
+graded(solutions.sgd_update, LESSON, takes=("lstm_params", "lstm_params", "positive"))
+
+@case("learning rate 0.1: every array takes a step down its gradient")
 def _(rng):
     return dict(params=_arrays(rng, 4, 2), grads=_arrays(rng, 4, 2), learning_rate=0.1)
 
 
-@case("sgd_update", "zero gradients leave the params as they were")
+@case("zero gradients leave the params as they were")
 def _(rng):
     params = _arrays(rng, 3, 2)
     return dict(params=params, grads={k: np.zeros_like(v) for k, v in params.items()}, learning_rate=0.5)
 
 
-@case("sgd_update", "only b_f has a gradient: only b_f moves (learning rate 0.25)")
+@case("only b_f has a gradient: only b_f moves (learning rate 0.25)")
 def _(rng):
     params = _arrays(rng, 2, 3)
     grads = {k: np.zeros_like(v) for k, v in params.items()}
@@ -105,28 +107,28 @@ def _(rng):
     return dict(params=params, grads=grads, learning_rate=0.25)
 
 
-@mistake("sgd_update", "gradient_ascent",
+@mistake("gradient_ascent",
          "You added the gradient. The gradient points uphill, towards a larger loss: "
          "subtract it, params[k] - learning_rate * grads[k].")
 def sgd_update(params, grads, learning_rate):
     return {key: params[key] + learning_rate * grads[key] for key in params}
 
 
-@mistake("sgd_update", "no_learning_rate",
+@mistake("no_learning_rate",
          "You subtracted the whole gradient. Scale it by the learning rate first: "
          "params[k] - learning_rate * grads[k].")
 def sgd_update(params, grads, learning_rate):
     return {key: params[key] - grads[key] for key in params}
 
 
-@mistake("sgd_update", "returned_step",
+@mistake("returned_step",
          "You returned the step, -learning_rate * grads[k], instead of the new params. "
          "Add the step to the params: params[k] - learning_rate * grads[k].")
 def sgd_update(params, grads, learning_rate):
     return {key: -learning_rate * grads[key] for key in params}
 
 
-@mistake("sgd_update", "weights_only",
+@mistake("weights_only",
          "Your update moved the weights W_ but not the biases b_. Every array in params "
          "learns, biases included: loop over all keys.")
 def sgd_update(params, grads, learning_rate):

@@ -7,7 +7,6 @@ import solutions
 from . import case, graded, mistake
 
 LESSON = "09_gru"
-graded(solutions.gru_cell, LESSON)
 
 
 def _params(rng, H, X, scale=1.5):
@@ -20,17 +19,20 @@ def _params(rng, H, X, scale=1.5):
     return params
 
 
-@case("gru_cell", "a batch of 3 memories (hidden 4) and events (inputs 2): shape (3, 4) and values")
+graded(solutions.gru_cell, LESSON, takes=("BH", "BX", "gru_params"))
+
+
+@case("a batch of 3 memories (hidden 4) and events (inputs 2): shape (3, 4) and values")
 def _(rng):
     return dict(h=rng.normal(size=(3, 4)), x=rng.normal(size=(3, 2)), params=_params(rng, 4, 2))
 
 
-@case("gru_cell", "a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
+@case("a batch of one, hidden 2 and inputs 5 (hidden ≠ inputs)")
 def _(rng):
     return dict(h=rng.normal(size=(1, 2)), x=rng.normal(size=(1, 5)), params=_params(rng, 2, 5))
 
 
-@case("gru_cell", "keep factor z ≈ 1 (b_z = +30, W_z = 0): the new memory is the old one")
+@case("keep factor z ≈ 1 (b_z = +30, W_z = 0): the new memory is the old one")
 def _(rng):
     params = _params(rng, 3, 2)
     params["W_z"][:] = 0.0
@@ -38,7 +40,7 @@ def _(rng):
     return dict(h=rng.uniform(-0.9, 0.9, size=(2, 3)), x=rng.normal(size=(2, 2)), params=params)
 
 
-@case("gru_cell", "keep factor z ≈ 0 (b_z = −30, W_z = 0): the new memory is the candidate n alone")
+@case("keep factor z ≈ 0 (b_z = −30, W_z = 0): the new memory is the candidate n alone")
 def _(rng):
     params = _params(rng, 3, 2)
     params["W_z"][:] = 0.0
@@ -46,7 +48,7 @@ def _(rng):
     return dict(h=rng.normal(size=(2, 3)), x=rng.normal(size=(2, 2)), params=params)
 
 
-@case("gru_cell", "z ≈ 0 and reset r ≈ 0: the memory's part is shut out, h' = tanh(x W_n[H:] + b_n)")
+@case("z ≈ 0 and reset r ≈ 0: the memory's part is shut out, h' = tanh(x W_n[H:] + b_n)")
 def _(rng):
     params = _params(rng, 3, 3)
     params["W_z"][:] = params["W_r"][:] = 0.0
@@ -55,12 +57,12 @@ def _(rng):
     return dict(h=rng.normal(size=(2, 3)), x=rng.normal(size=(2, 3)), params=params)
 
 
-@case("gru_cell", "a zero event: only the memory and the biases count")
+@case("a zero event: only the memory and the biases count")
 def _(rng):
     return dict(h=rng.normal(size=(2, 3)), x=np.zeros((2, 2)), params=_params(rng, 3, 2))
 
 
-@mistake("gru_cell", "reset_whole_candidate",
+@mistake("reset_whole_candidate",
          "Your reset factor r multiplies the whole candidate, the event's part and b_n included. "
          "r scales only the memory's part: n = tanh(x W_n[H:] + b_n + r ⊙ (h W_n[:H] + b_hn)), "
          "with W_n[:H] the rows that act on h and W_n[H:] the rows that act on x.")
@@ -73,7 +75,7 @@ def gru_cell(h, x, params):
     return (1 - z) * n + z * h
 
 
-@mistake("gru_cell", "reset_before_product",
+@mistake("reset_before_product",
          "You applied r to the memory before the product, tanh([r ⊙ h, x] W_n + ...). That is the "
          "form of Colah's post and of the GRU paper's final version, but this course follows "
          "PyTorch's GRUCell: r scales the memory's part after the product, "
@@ -87,7 +89,7 @@ def gru_cell(h, x, params):
     return (1 - z) * n + z * h
 
 
-@mistake("gru_cell", "z_swapped",
+@mistake("z_swapped",
          "Your z and 1 − z are swapped: you computed z ⊙ n + (1 − z) ⊙ h. Here z is the keep "
          "factor, as in PyTorch: h' = (1 − z) ⊙ n + z ⊙ h, so z ≈ 1 keeps the old memory. "
          "(Some texts, Colah's post among them, swap the roles; this course's checks follow PyTorch.)")
@@ -101,7 +103,7 @@ def gru_cell(h, x, params):
     return z * n + (1 - z) * h
 
 
-@mistake("gru_cell", "sigmoid_candidate",
+@mistake("sigmoid_candidate",
          "Your candidate n uses σ where tanh belongs. σ gives only values in (0, 1), so the memory "
          "could never be written negative (\"home\"): use np.tanh for n, and σ for r and z.")
 def gru_cell(h, x, params):
@@ -114,7 +116,7 @@ def gru_cell(h, x, params):
     return (1 - z) * n + z * h
 
 
-@mistake("gru_cell", "no_b_hn",
+@mistake("no_b_hn",
          "Your candidate leaves out b_hn. It belongs inside the reset, next to the memory's part: "
          "n = tanh(x W_n[H:] + b_n + r ⊙ (h W_n[:H] + b_hn)).")
 def gru_cell(h, x, params):
@@ -127,7 +129,7 @@ def gru_cell(h, x, params):
     return (1 - z) * n + z * h
 
 
-@mistake("gru_cell", "b_hn_outside_reset",
+@mistake("b_hn_outside_reset",
          "You added b_hn outside the reset, next to b_n. It belongs inside, so that r scales it "
          "too: r ⊙ (h W_n[:H] + b_hn). That is why the candidate has two biases.")
 def gru_cell(h, x, params):
@@ -140,7 +142,7 @@ def gru_cell(h, x, params):
     return (1 - z) * n + z * h
 
 
-@mistake("gru_cell", "event_first",
+@mistake("event_first",
          "You joined [x, h], but every W expects the memory first: np.concatenate([h, x], axis=1). "
          "The first H rows of a W act on the memory and the last X on the event; for the candidate, "
          "W_n[:H] goes with h and W_n[H:] with x.")

@@ -7,10 +7,9 @@ entries below -710, where exp(-x) overflows and the naive 1 / (1 + exp(-x)) warn
 import numpy as np
 import pytest
 
+import solutions
 from lessonkit.checks import CheckFailed
 from lessonkit.hidden import hidden_check
-
-import solutions
 
 
 def sigmoid(x):

@@ -2,40 +2,21 @@
 after a cat, the two forms agree only under the stated condition, and a blank notebook
 says what to implement instead of raising."""
 
-import contextlib
-import io
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from autograder import notebooks
+from tests.lessons.lessons import ROOT, grading_env, run_cells
 
-ROOT = Path(__file__).resolve().parents[2]
 LESSON = "05_use_gate"
 
 
 def _run(folder):
     """Run the notebook's code cells (no hidden tests) with plots off; return (namespace, stdout by cell)."""
     nb = notebooks.read(ROOT / folder / LESSON / f"{LESSON}.ipynb")
-    namespace, printed = {"__name__": "__lesson__"}, {}
-    old = os.environ.get("NBGRADER_EXECUTION")
-    os.environ["NBGRADER_EXECUTION"] = "autograde"
-    try:
-        for gid, source in notebooks.code_cells(nb):
-            if str(gid).startswith(("check_", "hidden_")):
-                continue
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                notebooks.run_source(source, namespace)
-            printed[gid] = out.getvalue()
-    finally:
-        if old is None:
-            os.environ.pop("NBGRADER_EXECUTION", None)
-        else:
-            os.environ["NBGRADER_EXECUTION"] = old
-    return namespace, printed
+    with grading_env():
+        namespace, results = run_cells(nb, skip_tests=True)
+    return namespace, {gid: printed for gid, (_, _, printed) in results.items()}
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 import solutions
 from autograder import notebooks
 from lessonkit.story import encode, lstm_story_params, rnn_story_weights, story
+from tests.lessons.lessons import grading_env, run_cells
 
 MASTER = Path(__file__).resolve().parents[2] / "source" / "07_backprop" / "07_backprop.ipynb"
 
@@ -16,15 +17,8 @@ MASTER = Path(__file__).resolve().parents[2] / "source" / "07_backprop" / "07_ba
 @pytest.fixture(scope="module")
 def lesson():
     """The master's namespace after running every cell as nbgrader would (no plots)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NBGRADER_EXECUTION", "autograde")
-    namespace = {"__name__": "__lesson__"}
-    try:
-        for _, source in notebooks.code_cells(notebooks.read(MASTER)):
-            notebooks.run_source(source, namespace)
-    finally:
-        mp.undo()
-    return namespace
+    with grading_env():
+        return run_cells(notebooks.read(MASTER))[0]
 
 
 @pytest.mark.parametrize("variant", ["lesson", "standard"])

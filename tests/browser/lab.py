@@ -65,9 +65,10 @@ def lab_server(workdir):
             try:
                 urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2).read()
                 break
-            except OSError:
+            except OSError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (Path(workdir) / "jupyter.log").read_text())
+                    log = (Path(workdir) / "jupyter.log").read_text()
+                    raise RuntimeError("JupyterLab did not start:\n" + log) from exc
                 time.sleep(0.3)
         yield base, token, root
     finally:

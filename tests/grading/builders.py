@@ -12,7 +12,6 @@ import re
 import nbformat
 
 from autograder import notebooks
-from autograder.graded import GRADED
 
 from ..lessons.lessons import master, student
 
@@ -43,10 +42,6 @@ def signature(lesson, fn):
 def body(lesson, fn, code):
     """An answer for ``fn``: its signature and docstring, then ``code`` (indented)."""
     return signature(lesson, fn) + "\n".join("    " + line for line in code.strip("\n").splitlines()) + "\n"
-
-
-def first_mistake(fn):
-    return GRADED[fn].mistakes[0]
 
 
 def with_cell(nb, source, after=None):

@@ -6,7 +6,6 @@ import pytest
 from autograder import notebooks
 from autograder.grade import grade
 from autograder.graded import GRADED
-from lessonkit.specs import SPECS
 
 from ..lessons.lessons import master
 from . import builders as b
@@ -99,8 +98,8 @@ def _dependents(fn):
     changed = True
     while changed:
         changed = False
-        for name, spec in SPECS.items():
-            if name not in found and found & set(spec.depends):
+        for name, graded in GRADED.items():
+            if name not in found and found & set(graded.spec.depends):
                 found.add(name)
                 changed = True
     return found

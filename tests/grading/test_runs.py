@@ -2,7 +2,6 @@
 export afterwards, the command line, and collect."""
 
 import csv
-import json
 import os
 import signal
 import subprocess

@@ -5,8 +5,9 @@ import threading
 import numpy as np
 
 from autograder import sandbox
-from lessonkit import fixtures
-from lessonkit.specs import SPECS, draw
+from autograder.graded import GRADED
+from lessonkit import stored
+from lessonkit.spec import draw
 
 from ..lessons.lessons import ROOT
 
@@ -16,8 +17,8 @@ RNN_CELL = "import numpy as np\ndef rnn_cell(memory, event, W, b):\n" \
 
 def calls(n=2):
     rng = np.random.default_rng(0)
-    return [fixtures.Case("rnn_cell", draw(SPECS["rnn_cell"], {"B": 2, "H": 3, "X": 2, "T": 1}, rng),
-                          np.zeros(()), []) for _ in range(n)]
+    return [stored.StoredCase("rnn_cell", draw(GRADED["rnn_cell"].spec, {"B": 2, "H": 3, "X": 2, "T": 1}, rng),
+                                np.zeros(()), []) for _ in range(n)]
 
 
 def probe(code, tmp_path):

@@ -36,11 +36,20 @@ def grading_env(on=True):
             os.environ["NBGRADER_EXECUTION"] = old
 
 
-def run_in_process(nb, replace=None, upto=None, stop_on_error=True):
-    """Run the code cells in one namespace; return {grade_id: (value, error, stdout)}."""
+def run_cells(nb, replace=None, upto=None, stop_on_error=True, skip_tests=False):
+    """The tests' one notebook runner: run the code cells in one namespace, in-process.
+
+    replace maps grade_ids to new sources (a planted mistake); upto stops after that
+    cell; skip_tests leaves out the check and hidden cells. A failing test cell is
+    recorded; any other failing cell raises when stop_on_error.
+    Returns (namespace, {grade_id or index: (value, error, stdout)}).
+    """
     namespace = {"__name__": "__lesson__"}
     results = {}
     for gid, source in notebooks.code_cells(nb, replace, upto):
+        is_test = str(gid).startswith(("check_", "hidden_"))
+        if is_test and skip_tests:
+            continue
         out = io.StringIO()
         value = error = None
         with contextlib.redirect_stdout(out):
@@ -49,6 +58,11 @@ def run_in_process(nb, replace=None, upto=None, stop_on_error=True):
             except Exception as exc:  # noqa: BLE001 - recorded for the test to judge
                 error = exc
         results[gid] = (value, error, out.getvalue())
-        if error is not None and stop_on_error and not str(gid).startswith(("check_", "hidden_")):
+        if error is not None and stop_on_error and not is_test:
             raise error
-    return results
+    return namespace, results
+
+
+def run_in_process(nb, replace=None, upto=None, stop_on_error=True):
+    """{grade_id: (value, error, stdout)} of :func:`run_cells`."""
+    return run_cells(nb, replace, upto, stop_on_error)[1]

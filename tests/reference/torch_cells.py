@@ -1,7 +1,7 @@
 """PyTorch counterparts of the reference, built from the same numbers.
 
 Standard cells come from torch.nn with the reference's params loaded through
-:mod:`solutions.torch_layout`; the lesson's variant, which PyTorch lacks, is
+:mod:`solutions.layouts`; the lesson's variant, which PyTorch lacks, is
 written here in torch operations so that autograd can differentiate it.
 """
 

@@ -1,0 +1,25 @@
+"""The words a student reads when a call fails before its values can be compared.
+
+One source for the visible check, the hidden check and the course's grader, so a
+mistake reads the same wherever it is found.
+"""
+
+
+def not_implemented(name):
+    return (f"{name} is not implemented yet: replace `raise NotImplementedError()` in its cell "
+            "with your code, run that cell, then this one.")
+
+
+def raised(name, error):
+    """``error`` is "TypeName: text"."""
+    return f"{name} raised {error}"
+
+
+def warned(name, warning):
+    """``warning`` is "Category: text"."""
+    return (f"{name} printed a warning ({warning}). A graded test that prints a warning scores 0; "
+            "compute it in a way that does not warn.")
+
+
+def not_a_function(name, value):
+    return f"{name} should be a function, but it is a {type(value).__name__}"

@@ -1,0 +1,128 @@
+"""What a graded function takes and returns, and how hidden tests draw inputs for it.
+
+A spec is declared once, beside the graded function's cases and misconceptions, in
+``autograder/graded/lessonNN.py``; ``python -m autograder sync`` stores it with the
+function's stored cases (``lessonkit/data/cases/<fn>.npz``), where the student-side
+hidden check reads it. A spec holds no answers.
+
+Shapes are written as letters: B batch, H hidden, X inputs, T time steps, Z = H + X
+(the joined [stm, event]).
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .testfunctions import FUNCTIONS
+
+KINDS = ("normal", "weight", "wide", "factor", "positive", "lstm_params", "lstm_params_standard",
+         "gru_params", "function")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument: its name, shape letters and the kind of values it holds.
+
+    kinds: ``normal`` (standard normal), ``weight`` (uniform ±1.5/sqrt(H)), ``wide``
+    (spanning ±1000, for functions that must not overflow), ``factor`` (in (0, 1)),
+    ``positive`` (in (0.1, 3)), ``lstm_params`` / ``lstm_params_standard`` /
+    ``gru_params`` (dicts of weights from :mod:`solutions.params`' initialisers),
+    ``function`` (one of :data:`lessonkit.testfunctions.FUNCTIONS`; no shape).
+    """
+
+    name: str
+    shape: str = ""
+    kind: str = "normal"
+
+    @classmethod
+    def parse(cls, name, text):
+        """``Arg`` from a declaration such as ``"ZH weight"``, ``"BH"`` or ``"lstm_params"``:
+        upper-case letters are the shape, a lower-case word the kind."""
+        shape, kind = "", "normal"
+        for word in text.split():
+            if word.isupper():
+                shape = word
+            elif word in KINDS:
+                kind = word
+            else:
+                raise ValueError(f"argument {name}: {word!r} is neither shape letters nor one of {KINDS}")
+        return cls(name, shape, kind)
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    args: tuple
+    outputs: tuple = ("output",)
+    """Names of the items of a tuple output, e.g. ("ltm", "stm"), used in messages."""
+    depends: tuple = ()
+    """Graded functions this one calls (in its lesson), checked first when it fails."""
+    variants: tuple = ({},)
+    """Keyword sets that hidden tests and the grader try in turn, e.g. both LSTM variants."""
+
+    def shape_of(self, letters, sizes):
+        return tuple(sizes["H"] + sizes["X"] if c == "Z" else sizes[c] for c in letters)
+
+    def to_json(self):
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["name"], tuple(Arg(**a) for a in data["args"]), tuple(data["outputs"]),
+                   tuple(data["depends"]), tuple(data["variants"]))
+
+
+def draw_arg(arg, shape, rng, sizes):
+    """One argument's value, drawn with ``rng``."""
+    if arg.kind in ("lstm_params", "lstm_params_standard", "gru_params"):
+        # solutions' own initialisers, handed this generator (default_rng returns it as is)
+        from solutions.params import init_gru_params, init_params
+
+        if arg.kind == "gru_params":
+            return init_gru_params(sizes["H"], sizes["X"], seed=rng)
+        variant = "standard" if arg.kind == "lstm_params_standard" else "lesson"
+        return init_params(sizes["H"], sizes["X"], variant=variant, seed=rng)
+    if arg.kind == "weight":
+        k = 1.5 / np.sqrt(sizes["H"])
+        return rng.uniform(-k, k, size=shape)
+    if arg.kind == "wide":
+        return rng.choice([-1.0, 1.0], size=shape) * 10.0 ** rng.uniform(-3, 3, size=shape)
+    if arg.kind == "factor":
+        return rng.uniform(0.05, 0.95, size=shape)
+    if arg.kind == "positive":
+        return float(rng.uniform(0.1, 3.0)) if shape == () else rng.uniform(0.1, 3.0, size=shape)
+    if arg.kind == "function":
+        return FUNCTIONS[sorted(FUNCTIONS)[int(rng.integers(len(FUNCTIONS)))]]
+    if arg.kind == "normal":
+        return rng.normal(size=shape)
+    raise ValueError(f"unknown kind {arg.kind!r}")
+
+
+def draw(spec, sizes, rng):
+    """Keyword arguments for ``spec``'s function at ``sizes`` (dict of B, H, X, T)."""
+    return {a.name: draw_arg(a, spec.shape_of(a.shape, sizes), rng, sizes) for a in spec.args}
+
+
+ODD_SIZES = (
+    {"B": 1, "H": 3, "X": 5, "T": 1},   # batch of one, one time step, hidden < inputs
+    {"B": 4, "H": 6, "X": 1, "T": 2},   # one input feature, hidden > inputs
+    {"B": 2, "H": 1, "X": 2, "T": 7},   # one hidden unit, longer sequence
+)
+"""Sizes a hard-coded or shape-confused answer gets wrong, used by hidden tests."""
+
+
+def random_sizes(rng):
+    return {"B": int(rng.integers(2, 6)), "H": int(rng.integers(2, 8)),
+            "X": int(rng.integers(2, 8)), "T": int(rng.integers(2, 9))}
+
+
+def hidden_inputs(spec, rng, trials=3):
+    """[(what, kwargs)] of a hidden test: ``trials`` random sizes and the odd ones, for
+    every variant. The one generator behind the notebook's hidden check (stock nbgrader)
+    and the course's grader."""
+    inputs = []
+    for variant in spec.variants:
+        for sizes in [random_sizes(rng) for _ in range(trials)] + list(ODD_SIZES):
+            what = ", ".join([f"{k} {v}" for k, v in sizes.items()] + [f"{k}={v!r}" for k, v in variant.items()])
+            inputs.append((what, {**draw(spec, sizes, rng), **variant}))
+    return inputs
