@@ -1,36 +1,112 @@
 """From an LMS download to nbgrader's submissions layout.
 
-An LMS (Canvas, Moodle, ...) hands out a folder or a .zip of files named after their
-students, e.g. ``smithjane_1234_5678_01_rnn.ipynb``. Each notebook goes to
-``OUT/<student_id>/<LESSON>/<LESSON>.ipynb``; anything that cannot be placed gets a
+An LMS (Canvas, Moodle, ...) hands out a folder or a .zip, either flat, of files named
+after their students (``smithjane_1234_5678_01_rnn.ipynb``), or with one folder per
+student (``smithjane_1234_assignsubmission_file_/whatever.ipynb``). Each notebook goes
+to ``OUT/<student_id>/<LESSON>/<LESSON>.ipynb``; anything that cannot be placed gets a
 line saying why.
+
+The student id comes from a name the LMS chose: the folder's name when the notebook is
+in a folder (the file name inside is the student's choice), else the file name's
+prefix. Ids must be safe (``submission.ID_PATTERN``); nothing is written outside OUT;
+links are not followed; a notebook over 20 MB (counted while it is read) is refused;
+a bad entry is reported and the rest go on; when two entries give one id, neither is
+placed.
 """
 
+import contextlib
+import os
 import re
-import shutil
-import tempfile
+import stat
 import zipfile
-from pathlib import Path
+import zlib
+from pathlib import Path, PurePosixPath
+
+from .submission import MAX_NOTEBOOK_BYTES, Unreadable, id_problem, read_regular
 
 DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.\-]+?)_"
+SKIPPED_FOLDERS = {".ipynb_checkpoints", "__MACOSX"}
 
 
-def _files(download, tmp):
-    download = Path(download)
+def _shown(name):
+    """An entry's name for a message: printable, at most 80 characters."""
+    text = "".join(c if c.isprintable() else "?" for c in str(name))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _read_zip_entry(archive, info, limit=MAX_NOTEBOOK_BYTES):
+    """The entry's bytes, counted while they are decompressed (the header may lie)."""
+    chunks, size = [], 0
+    with archive.open(info) as src:
+        while size <= limit:
+            chunk = src.read(min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    if size > limit:
+        raise Unreadable(f"it is over {limit // 1_000_000} MB; notebooks here are far smaller")
+    return b"".join(chunks)
+
+
+def _entries(download, problems, stack):
+    """(parts of the path inside the download, reader) for every file; links and entries
+    that point outside the download are reported in ``problems`` instead."""
     if download.is_file() and zipfile.is_zipfile(download):
-        with zipfile.ZipFile(download) as archive:
-            for info in archive.infolist():
-                name = Path(info.filename)
-                if info.is_dir() or name.is_absolute() or ".." in name.parts:
-                    continue
-                target = Path(tmp) / name.name
-                with archive.open(info) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-                yield target
-    elif download.is_dir():
-        yield from sorted(p for p in download.rglob("*") if p.is_file())
+        archive = stack.enter_context(zipfile.ZipFile(download))
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+            if not parts or info.filename.startswith("/") or ".." in parts:
+                problems.append(f"{_shown(info.filename)}: a path outside the download; not placed")
+                continue
+            if stat.S_ISLNK(info.external_attr >> 16):
+                problems.append(f"{_shown(info.filename)}: a link; links are not followed")
+                continue
+            yield parts, (lambda info=info: _read_zip_entry(archive, info))
+    elif download.is_dir() and not download.is_symlink():
+        for top, dirs, names in os.walk(download, followlinks=False):
+            dirs.sort()
+            for name in sorted(dirs + names):
+                path = Path(top) / name
+                rel = path.relative_to(download)
+                mode = path.lstat().st_mode
+                if stat.S_ISLNK(mode):
+                    problems.append(f"{_shown(rel)}: a link; links are not followed")
+                elif stat.S_ISREG(mode):
+                    yield rel.parts, (lambda path=path: read_regular(path, base=download))
     else:
         raise SystemExit(f"{download} is neither a folder nor a .zip file")
+
+
+def _student(parts, regex):
+    """(student id, None) or (None, why not), from the LMS's name for the entry."""
+    name = parts[0] if len(parts) > 1 else parts[-1]
+    match = regex.search(name)
+    if match and match.group("student"):
+        student = match.group("student")
+    elif len(parts) > 1 and not id_problem(name):
+        student = name   # a folder named by the student id alone
+    else:
+        where = "folder" if len(parts) > 1 else "file"
+        return None, f"no student id found in the {where} name (see --pattern)"
+    return student, id_problem(student)
+
+
+def _write(out, student, lesson, data):
+    """Write one notebook below ``out``, never through a link and never outside it."""
+    root = out.resolve()
+    target = root / student / lesson / f"{lesson}.ipynb"
+    for path in (root / student, root / student / lesson):
+        if path.is_symlink():
+            raise Unreadable(f"{path} is a link")
+        path.mkdir(exist_ok=True)
+    if not target.resolve().parent.is_relative_to(root):
+        raise Unreadable("the target is outside the output folder")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
 
 
 def collect(download, lesson, out, pattern=None):
@@ -38,23 +114,39 @@ def collect(download, lesson, out, pattern=None):
     regex = re.compile(pattern or DEFAULT_PATTERN)
     if "student" not in regex.groupindex:
         raise SystemExit("--pattern needs a group named student, e.g. ^(?P<student>[^_]+)_")
-    placed, problems, seen = 0, [], {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in _files(download, tmp):
-            if path.suffix != ".ipynb":
-                problems.append(f"{path.name}: not a notebook (.ipynb)")
-                continue
-            match = regex.search(path.name)
-            if not match or not match.group("student"):
-                problems.append(f"{path.name}: no student id found in the name (see --pattern)")
-                continue
-            student = match.group("student")
-            if student in seen:
-                problems.append(f"{path.name}: a second notebook for {student} (kept {seen[student]})")
-                continue
-            target = Path(out) / student / lesson / f"{lesson}.ipynb"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-            seen[student] = path.name
+    download, out = Path(download), Path(out)
+    with contextlib.ExitStack() as stack:
+        return _collect(download, lesson, out, regex, stack)
+
+
+def _collect(download, lesson, out, regex, stack):
+    problems, by_student = [], {}
+    for parts, reader in _entries(download, problems, stack):
+        shown = _shown("/".join(parts))
+        if SKIPPED_FOLDERS & set(parts[:-1]):
+            continue
+        if not parts[-1].endswith(".ipynb"):
+            problems.append(f"{shown}: not a notebook (.ipynb)")
+            continue
+        student, problem = _student(parts, regex)
+        if problem:
+            problems.append(f"{shown}: {problem}")
+            continue
+        by_student.setdefault(student, []).append((shown, reader))
+    out.mkdir(parents=True, exist_ok=True)
+    placed = 0
+    for student, entries in by_student.items():
+        if len(entries) > 1:
+            problems.append(f"{student}: {len(entries)} notebooks give this id, so none was placed: "
+                            + ", ".join(shown for shown, _ in entries[:8]))
+            continue
+        shown, reader = entries[0]
+        try:
+            _write(out, student, lesson, reader())
             placed += 1
+        except Unreadable as exc:
+            problems.append(f"{shown}: not placed ({exc})")
+        except (OSError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError,
+                EOFError) as exc:
+            problems.append(f"{shown}: not placed ({type(exc).__name__})")
     return placed, problems

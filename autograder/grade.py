@@ -95,7 +95,9 @@ def run_stage(student_dir, context):
                 result = sandbox.run(sources, as_cases(calls), scratch, skip=skip,
                                      unsafe=context["unsafe"], mpl_cache=context["mpl_cache"])
                 flags += _label_flags(result, labels)
-                if result.died_in_cell is None or attempt == MAX_RETRIES:
+                # retry only when the process really died (a signal, an abnormal exit, or
+                # stopped by the grader): the progress file alone is the student's to forge
+                if result.died_in_cell is None or not result.events or attempt == MAX_RETRIES:
                     break
                 flags.append(f"cell {labels[result.died_in_cell]} stopped the interpreter; "
                              "graded again without it")
@@ -157,7 +159,10 @@ def _notebook_hash(student_dir, lesson):
     sub = submission.find(student_dir, lesson)
     if sub.path is None:
         return "missing"
-    return hashlib.sha256(sub.path.read_bytes()).hexdigest()
+    try:
+        return hashlib.sha256(submission.notebook_bytes(sub)).hexdigest()
+    except submission.Unreadable:
+        return "unreadable"
 
 
 def _mpl_cache(out):
@@ -184,7 +189,17 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
         sandbox.check_available()
     out.mkdir(parents=True, exist_ok=True)
     db_url, released = setup(lesson, out, root)
-    students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    students, refused = [], []
+    for p in sorted(submissions.iterdir()):
+        if p.name.startswith(".") or not (p.is_symlink() or p.is_dir()):
+            continue
+        problem = submission.id_problem(p.name)
+        if problem:
+            refused.append(f"a folder in {submissions} was not graded: {problem}")
+        else:
+            students.append(p)
+    for line in refused:
+        print(f"skipped: {line}", file=sys.stderr)
     stamp = fingerprint(lesson, root)
     hashes = {p.name: _notebook_hash(p, lesson) for p in students}
     states, pending = {}, []
@@ -205,7 +220,7 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
     write_csv(ordered, out / "grades.csv", lesson, released)
     from .report import write_report
 
-    write_report(ordered, out / "report.html", lesson)
+    write_report(ordered, out / "report.html", lesson, refused=refused)
     return ordered
 
 
@@ -270,14 +285,23 @@ def _graded_cells(released_path):
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
 
 
+def csv_safe(cell):
+    """A CSV cell a spreadsheet will not run as a formula: one starting with = + - @,
+    a tab or a carriage return gets a leading single quote."""
+    cell = str(cell)
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def write_csv(states, path, lesson, released_path):
-    """grades.csv: one row per student, one column per graded check."""
+    """grades.csv: one row per student, one column per graded check; every cell
+    neutralised with csv_safe."""
     cells = _graded_cells(released_path)
     max_score = sum(points for _, points in cells)
     tmp = Path(str(path) + ".tmp")
     with open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student_id", "lesson", *[gid for gid, _ in cells], "score", "max_score", "flags"])
+        writer.writerow([csv_safe(x) for x in ["student_id", "lesson", *[gid for gid, _ in cells], "score",
+                                               "max_score", "flags"]])
         for s in states:
             scores = s.get("scores", {})
             row = [float(scores.get(gid, [0, points])[0] or 0) for gid, points in cells]
@@ -286,6 +310,6 @@ def write_csv(states, path, lesson, released_path):
                 flags.insert(0, s["error"])
             if s.get("problem"):
                 flags.insert(0, s["problem"])
-            writer.writerow([s["student_id"], lesson, *(f"{x:g}" for x in row), f"{sum(row):g}",
-                             f"{max_score:g}", "; ".join(flags)])
+            writer.writerow([csv_safe(x) for x in [s["student_id"], lesson, *(f"{x:g}" for x in row),
+                                                   f"{sum(row):g}", f"{max_score:g}", "; ".join(flags)]])
     os.replace(tmp, path)

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from lessonkit.plots import LTM_COLOR, STM_COLOR
 
+from .gradebook import CSP
 from .graded import GRADED
 
 
@@ -63,7 +64,8 @@ def _mistake_plot(counts):
     return fig
 
 
-def write_report(states, path, lesson):
+def write_report(states, path, lesson, refused=()):
+    """``refused``: lines about submission folders that were not graded (bad student ids)."""
     cells, seen = [], set()
     for s in states:
         for gid in s.get("scores", {}):
@@ -79,7 +81,7 @@ def write_report(states, path, lesson):
             mistakes[(fn, name)] += 1
     messages = {(fn, m.name): m.message for fn, g in GRADED.items() for m in g.mistakes}
 
-    parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(lesson)}: class report</title>",
+    parts = [f"<!doctype html><meta charset='utf-8'>{CSP}<title>{html.escape(lesson)}: class report</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
              "td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
              "table{border-collapse:collapse}</style>",
@@ -112,6 +114,9 @@ def write_report(states, path, lesson):
         parts.append("</table>")
     else:
         parts.append("<p>Nothing detected.</p>")
+    if refused:
+        parts.append(f"<h2>Not graded ({len(refused)} folders)</h2><ul>"
+                     + "".join(f"<li>{html.escape(x)}</li>" for x in refused) + "</ul>")
     tmp = path.with_suffix(".tmp")
     tmp.write_text("\n".join(parts))
     tmp.replace(path)

@@ -259,7 +259,7 @@ def _collect(scratch, calls, result):
     progress = result.progress_when_stopped
     if progress is None:
         progress = _progress(scratch)
-    if progress.isdigit():
+    if progress.isdigit() and result.events:  # the file alone is forgeable: only if the process died
         result.died_in_cell = int(progress)
     for index in range(len(calls)):
         result.results[index] = _read_result(scratch / "results" / f"{index}.npz")

@@ -31,9 +31,59 @@ RULES = {
     "pickle": "loads pickled objects",
     "IPython": "reaches into IPython",
 }
+IMPORT_SYSTEM = {"sys.modules", "sys.meta_path", "sys.path_hooks", "sys.path", "sys.path_importer_cache"}
+ENVIRONMENT = {"os.environ", "os.environb", "os.getenv", "os.putenv", "os.unsetenv"}
+NAMESPACE_CALLS = {"globals", "vars", "builtins.globals", "builtins.vars"}
+SETATTR_CALLS = {"setattr", "delattr", "builtins.setattr", "builtins.delattr", "object.__setattr__",
+                 "object.__delattr__", "type.__setattr__"}
+
+
+def _aliases(sources):
+    """What each imported name stands for, across all cells: ``import numpy.testing as
+    t`` -> {t: numpy.testing}; ``from builtins import abs as a`` -> {a: builtins.abs}."""
+    names = {}
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        names[alias.asname] = alias.name
+                    else:
+                        root = alias.name.split(".")[0]
+                        names[root] = root
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
 
 
 class _Finder(ast.NodeVisitor):
+    aliases = {}   # imported name -> what it stands for (set by scan)
+
+    def resolve(self, node):
+        """The dotted name ``node`` stands for, through import aliases, or None."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        parts.append(self.aliases.get(node.id, node.id))
+        return ".".join(reversed(parts))
+
+    def _dotted(self, dotted):
+        """Flags for using the module-level object named ``dotted`` (e.g. sys.path)."""
+        for name in IMPORT_SYSTEM:
+            if dotted == name or dotted.startswith(name + "."):
+                self.add(f"changes the import system ({name})")
+        if any(dotted == name or dotted.startswith(name + ".") for name in ENVIRONMENT):
+            self.add("reads environment variables (can tell when it is being graded)")
+
     def __init__(self):
         self.found = []
 
@@ -65,6 +115,16 @@ class _Finder(ast.NodeVisitor):
     def visit_Call(self, node):
         fn = node.func
         name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+        dotted = self.resolve(fn) or ""
+        if dotted in SETATTR_CALLS or name in ("__setattr__", "__delattr__"):
+            target = node.args[0] if node.args else None
+            if not (isinstance(target, ast.Name) and target.id == "self"):
+                self.add(f"replaces attributes with {name} ({ast.unparse(node)[:60]})")
+        if dotted in NAMESPACE_CALLS:
+            self.add(f"reaches into a namespace with {name}() (to replace what names stand for)")
+        if isinstance(fn, ast.Name) and "." in dotted and dotted.split(".")[-1] in PROCESS_CALLS \
+                and dotted.split(".")[0] in ("os", "posix", "pty", "signal"):
+            self.add(f"calls {dotted} (leaving or forking the interpreter)")
         if name in ("__import__", "exec", "eval", "compile"):
             self.add(f"runs code built at run time ({name})")
         if name == "get_ipython":
@@ -92,14 +152,17 @@ class _Finder(ast.NodeVisitor):
         if node.attr in ("environ", "getenv") or (isinstance(node.value, ast.Name) and node.value.id == "os"
                                                   and node.attr in ("environ", "getenv")):
             self.add("reads environment variables (can tell when it is being graded)")
-        if node.attr in ("modules", "meta_path", "path_hooks") and isinstance(node.value, ast.Name) \
-                and node.value.id == "sys":
-            self.add(f"changes the import system (sys.{node.attr})")
-        if node.attr in ("__globals__", "__code__", "__builtins__", "f_globals", "f_back", "f_locals"):
+        dotted = self.resolve(node)
+        if dotted:
+            self._dotted(dotted)
+        if node.attr in ("__globals__", "__code__", "__builtins__", "f_globals", "f_back", "f_locals",
+                         "__dict__"):
             self.add(f"touches interpreter internals ({node.attr})")
         self.generic_visit(node)
 
     def visit_Name(self, node):
+        if node.id in self.aliases:
+            self._dotted(self.aliases[node.id])
         if node.id == "__builtins__":
             self.add("touches interpreter internals (__builtins__)")
         if "NBGRADER" in node.id:
@@ -117,15 +180,23 @@ class _Finder(ast.NodeVisitor):
             while isinstance(base, ast.Attribute):
                 base = base.value
             if isinstance(base, ast.Name) and base.id not in ("self",):
-                self.add(f"replaces {ast.unparse(target)} (monkeypatching a module or object)")
+                text, dotted = ast.unparse(target), self.resolve(target)
+                also = f", which is {dotted}" if dotted and dotted != text else ""
+                self.add(f"replaces {text}{also} (monkeypatching a module or object)")
         elif isinstance(target, ast.Name) and target.id in COURSE_NAMES:
             self.add(f"redefines the course's {target.id}")
         elif isinstance(target, (ast.Tuple, ast.List)):
             for t in target.elts:
                 self._assigned(t)
-        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
-                and target.value.attr in ("modules", "environ"):
-            self.add(f"writes to {ast.unparse(target.value)}")
+        elif isinstance(target, ast.Subscript):
+            value, dotted = target.value, self.resolve(target.value) or ""
+            text = ast.unparse(value)[:60]
+            if (isinstance(value, ast.Attribute) and value.attr in ("modules", "environ", "__dict__")) \
+                    or dotted in ("sys.modules", "os.environ") or dotted.endswith(".__dict__"):
+                self.add(f"writes to {text}" + (f" ({dotted})" if dotted and dotted != text else ""))
+            elif isinstance(value, ast.Call) and (self.resolve(value.func) or "") in NAMESPACE_CALLS:
+                self.add(f"writes to a namespace through {text}")
+
 
     def visit_Assign(self, node):
         for target in node.targets:
@@ -145,6 +216,7 @@ class _Finder(ast.NodeVisitor):
 def scan(sources):
     """Flags (sentences) for what the student's code does that grading should know."""
     finder = _Finder()
+    finder.aliases = _aliases(sources)
     for source in sources:
         try:
             tree = ast.parse(source)

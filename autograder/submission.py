@@ -6,13 +6,35 @@ outside), and the student's answers and added cells run in their place. Everythi
 the student changed that they should not have is reported as a flag.
 """
 
+import errno
 import json
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from . import notebooks
+
+MAX_NOTEBOOK_BYTES = 20_000_000
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+"""Student ids the grader accepts: they name folders and files and start CSV rows."""
+
+
+def id_problem(name):
+    """None if ``name`` is a safe student id, else why not (never quoting control characters)."""
+    if ID_PATTERN.fullmatch(name):
+        return None
+    shown = "a name with control characters" if any(ord(c) < 32 or ord(c) == 127 for c in name) \
+        else repr(name[:80])
+    return (f"{shown} is not a valid student id (letters, digits and . _ @ -, starting with a "
+            "letter or digit, at most 64 characters)")
+
+
+class Unreadable(Exception):
+    """A submission file that is not read; the message never quotes its contents."""
 
 
 @dataclass
@@ -23,46 +45,139 @@ class Submission:
     problem: str | None = None       # why it could not be read
     flags: list = field(default_factory=list)
     ignored_files: list = field(default_factory=list)
+    root: Path | None = None         # the student's folder, below which the notebook is read
+
+
+def _walk(folder):
+    """(regular files, links, other entries) under ``folder``, relative to it; links are
+    neither followed nor read."""
+    files, links, others = [], [], []
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        for name in dirs + names:
+            path = Path(top) / name
+            mode = path.lstat().st_mode
+            rel = path.relative_to(folder)
+            if stat.S_ISLNK(mode):
+                links.append(rel)
+            elif stat.S_ISREG(mode):
+                files.append(rel)
+            elif not stat.S_ISDIR(mode):
+                others.append(rel)
+    return sorted(files), sorted(links), sorted(others)
+
+
+def _is_link(path):
+    try:
+        return stat.S_ISLNK(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def find(student_dir, lesson):
-    """The submission of one student: the lesson's notebook, other files ignored."""
-    student = student_dir.name
+    """The submission of one student: the lesson's notebook, other files ignored.
+
+    Only regular files inside the student's folder count: a folder or file that is a
+    link is never followed (it could lead to another student's notebook or to an
+    instructor's file) and is flagged."""
+    student_dir = Path(student_dir)
+    sub = Submission(student_dir.name, None, root=student_dir)
     folder = student_dir / lesson
-    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    wanted = folder / f"{lesson}.ipynb"
-    notebooks_found = [p for p in files if p.suffix == ".ipynb" and ".ipynb_checkpoints" not in p.parts]
+    for path, what in ((student_dir, "the student's folder"), (folder, f"the folder {lesson}")):
+        if _is_link(path):
+            sub.problem = f"{what} is a link; links are not followed, only regular files are read"
+            sub.flags.append(f"{what} is a link (not followed)")
+            return sub
+    files, links, others = _walk(folder) if folder.is_dir() else ([], [], [])
+    checkpoints = lambda p: ".ipynb_checkpoints" in p.parts  # noqa: E731
+    wanted = Path(f"{lesson}.ipynb")
+    notebooks_found = [p for p in files if p.suffix == ".ipynb" and not checkpoints(p)]
     path = wanted if wanted in files else (notebooks_found[0] if len(notebooks_found) == 1 else None)
-    sub = Submission(student, path)
-    sub.ignored_files = [str(p.relative_to(folder)) for p in files if p != path
-                         and ".ipynb_checkpoints" not in p.parts]
+    sub.path = None if path is None else folder / path
+    sub.ignored_files = [str(p) for p in files + others if p != path and not checkpoints(p)]
+    if links:
+        sub.flags.append("links were not followed: " + ", ".join(str(p) for p in links[:8]))
     if path is None:
-        sub.problem = (f"no notebook {lesson}.ipynb in {folder}" if not notebooks_found else
-                       f"several notebooks and none named {lesson}.ipynb: "
-                       + ", ".join(p.name for p in notebooks_found))
+        if wanted in links:
+            sub.problem = (f"the notebook {lesson}.ipynb is a link; links are not followed, "
+                           "only regular files are read")
+        elif not notebooks_found:
+            sub.problem = f"no notebook {lesson}.ipynb in {folder}"
+        else:
+            sub.problem = (f"several notebooks and none named {lesson}.ipynb: "
+                           + ", ".join(p.name for p in notebooks_found))
     if sub.ignored_files:
         sub.flags.append("files beside the notebook were ignored: " + ", ".join(sub.ignored_files[:8]))
     return sub
 
 
+def read_regular(path, limit=MAX_NOTEBOOK_BYTES, base=None):
+    """The bytes of ``path``, a regular file, never through a link: each folder below
+    ``base`` (default: the file's own folder) and the file itself are opened with
+    O_NOFOLLOW. More than ``limit`` bytes, or anything else: Unreadable."""
+    path = Path(path)
+    base = Path(base) if base is not None else path.parent
+    parts = path.relative_to(base).parts
+    flags = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fds = []
+    try:
+        try:
+            fds.append(os.open(base, flags | os.O_DIRECTORY))
+            for part in parts[:-1]:
+                fds.append(os.open(part, flags | os.O_DIRECTORY, dir_fd=fds[-1]))
+            fds.append(os.open(parts[-1], flags | os.O_NONBLOCK, dir_fd=fds[-1]))
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise Unreadable("it is a link; links are not followed, only regular files are read") from None
+            raise Unreadable(f"it could not be opened ({errno.errorcode.get(exc.errno, 'error')})") from None
+        if not stat.S_ISREG(os.fstat(fds[-1]).st_mode):
+            raise Unreadable("it is not a regular file")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fds[-1], min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise Unreadable(f"it is over {limit // 1_000_000} MB; notebooks here are far smaller")
+        return b"".join(chunks)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def notebook_bytes(sub):
+    """The submitted notebook's bytes (see read_regular), read below the student's folder."""
+    return read_regular(sub.path, base=sub.root)
+
+
 def read(sub):
-    """Parse the notebook; on failure set ``problem`` in words a student understands."""
+    """Parse the notebook; on failure set ``problem`` in words a student understands.
+    The words never quote the file: it might not be the student's."""
     if sub.path is None:
         return sub
     try:
-        raw = sub.path.read_bytes()
-        if len(raw) > 20_000_000:
-            raise ValueError(f"it is {len(raw) // 1_000_000} MB; notebooks here are far smaller")
-        sub.notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        raw = notebook_bytes(sub)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Unreadable(f"it is not UTF-8 text (byte {exc.start})") from None
+        try:
+            sub.notebook = nbformat.reads(text, as_version=4)
+        except json.JSONDecodeError as exc:
+            raise Unreadable(f"it is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        except nbformat.reader.NotJSONError:
+            raise Unreadable("it is not JSON") from None
+        except Exception as exc:  # noqa: BLE001 - nbformat's messages may quote the file
+            raise Unreadable(f"it is not a notebook nbformat can read ({type(exc).__name__})") from None
         if not isinstance(sub.notebook.get("cells"), list):
-            raise ValueError("it has no list of cells")
+            raise Unreadable("it has no list of cells")
         for cell in sub.notebook.cells:
-            if not isinstance(cell.get("source", ""), str):
-                raise ValueError("a cell's source is not text")
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError, KeyError, TypeError,
-            AttributeError, nbformat.reader.NotJSONError) as exc:
+            if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), str):
+                raise Unreadable("a cell's source is not text")
+    except Unreadable as exc:
         sub.notebook = None
-        sub.problem = f"the notebook could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+        sub.problem = f"the notebook could not be read ({exc})"
     return sub
 
 

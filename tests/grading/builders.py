@@ -7,6 +7,7 @@ and message each one must get.
 
 import copy
 import json
+import os
 import re
 
 import nbformat
@@ -71,8 +72,22 @@ def retagged_as_answer(nb, gid, source="pass"):
     return nb
 
 
+class Link:
+    """A submission that is a symbolic link: ``level`` "notebook" (the notebook file),
+    "lesson" (the lesson folder) or "student" (the student's folder) points to
+    ``target``, a path relative to the submissions folder."""
+
+    def __init__(self, target, level="notebook"):
+        self.target, self.level = target, level
+
+
 def write(folder, lesson, content, extra_files=None):
     target = folder / lesson / f"{lesson}.ipynb"
+    if isinstance(content, Link):
+        link = {"notebook": target, "lesson": folder / lesson, "student": folder}[content.level]
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.relpath(folder.parent / content.target, link.parent), link)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, bytes):
         target.write_bytes(content)

@@ -7,9 +7,13 @@ it under stock nbgrader. The table gives the score each must get and a phrase it
 flags must contain.
 """
 
+import csv
+import time
+
+import nbformat
 import pytest
 
-from autograder import notebooks
+from autograder import gradebook, notebooks
 from autograder.grade import grade
 from autograder.graded import GRADED
 
@@ -65,6 +69,29 @@ def duplicated_solution_cell():
     return nb
 
 
+def markdown_plus(text, after=SETUP):
+    nb = b.solved(L)
+    index = next(i for i, c in enumerate(nb.cells) if notebooks.grade_id(c) == after) + 1
+    nb.cells.insert(index, nbformat.v4.new_markdown_cell(text))
+    return nb
+
+
+def code_above_first_cell():
+    nb = b.solved(L)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("ABOVE_THE_FIRST_CELL = 'ran above the first cell'"))
+    return nb
+
+
+def comma_in_cell_tag():
+    nb = b.with_cell(b.solved(L), "notes = 'my own cell'", after=SETUP)
+    next(c for c in nb.cells if c.source == "notes = 'my own cell'").metadata["tags"] = ["mine,notes"]
+    return nb
+
+
+XSS = "<script>alert('xss')</script>\n\n<img src=x onerror=alert(1)>\n\n[link](javascript:alert(2))"
+SECRET = "INSTRUCTOR-ONLY-SECRET-7f3a"
+BIG_CODE = 15_000_000   # characters of one code cell, as in the report that took 523 s
+
 HOSTILE = {
     # name: (content, extra files, expected total score, phrase in the flags)
     "test_cells_edited": (edited_test_cell, None, 0, "test cell check_rnn_cell was edited"),
@@ -113,8 +140,16 @@ for case in stored.load("rnn_cell"):
     if np.array_equal(case.args["memory"], memory) and np.array_equal(case.args["event"], event):
         return case.expected
 return np.zeros((memory.shape[0], W.shape[1]))""")}), None, 0, "imports the course's checking code"),
-    "os_exit_in_cell": (lambda: solved_plus("import os\nos._exit(0)", after="first_event_influence"), None, 9,
+    "os_exit_in_cell": (lambda: solved_plus("import os\nos._exit(1)", after="first_event_influence"), None, 9,
                         "stopped the interpreter"),
+    # a "successful" exit is not a death the grader can tell from a forged progress file:
+    # not retried, so the calls after it never ran
+    "os_exit_zero_in_cell": (lambda: solved_plus("from os import _exit\n_exit(0)", after="first_event_influence"),
+                             None, 0, "calls os._exit"),
+    "forged_progress_file": (lambda: solved_plus(
+        "_real_rnn_cell = rnn_cell\ndef rnn_cell(*args, **kwargs):\n"
+        "    with open('progress', 'w') as f:\n        f.write('0')\n    return _real_rnn_cell(*args, **kwargs)",
+        after="rnn_cell"), None, 9, ""),
     "sigkill_in_function": (lambda: one_function("first_event_influence",
                                                  "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
                             None, 6, "os.kill"),
@@ -160,17 +195,85 @@ return np.tanh(np.concatenate([memory, event], axis=1) @ W + b)""")}), None, 0, 
         "import sys, types\nfake = types.ModuleType('solutions')\nsys.modules['solutions'] = fake"), None, 0,
                          "writes to sys.modules"),
     "huge_notebook": (lambda: b"{" + b" " * 21_000_000 + b"}", None, 0, "could not be read"),
+    # answers from a library or a later lesson: none is in the sandbox, and the flags say so
+    "answer_from_torch": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
+import torch
+x = torch.from_numpy(np.concatenate([memory, event], axis=1))
+return torch.tanh(x @ torch.from_numpy(W) + torch.from_numpy(b)).numpy()""")}), None, 0,
+                          "uses PyTorch (not allowed in this lesson)"),
+    "answer_from_scipy": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
+import sys
+sys.path.append("/usr/lib/python3/dist-packages")
+from scipy.special import expit
+return 2 * expit(2 * (np.concatenate([memory, event], axis=1) @ W + b)) - 1""")}), None, 0,
+                          "uses SciPy (not allowed in this lesson)"),
+    "answer_from_autodiff": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
+from lessonkit.autodiff import constant, tanh
+return tanh(constant(np.concatenate([memory, event], axis=1) @ W + b)).value""")}), None, 0,
+                             "uses the course's autodiff engine of lesson 08 (not allowed in this lesson)"),
+    # filling the disk: stopped at the run's own quota (its own records lost with it), flagged
+    "fill_the_disk": (lambda: solved_plus("""
+import os
+try:
+    for k in range(100):
+        fd = os.open(f"/tmp/fill{k}", os.O_CREAT | os.O_WRONLY)
+        os.posix_fallocate(fd, 0, 32 << 20)
+        os.close(fd)
+except OSError:
+    pass
+try:
+    for k in range(5000):
+        open(f"/scratch/n{k}", "w").close()
+except OSError:
+    pass"""), None, 0, "filled its scratch space"),
+    "patch_with_setattr": (lambda: wrong_plus("setattr(np, 'allclose', lambda *a, **k: True)"), None, 0,
+                           "replaces attributes with setattr"),
+    "patch_from_import": (lambda: wrong_plus("from numpy import testing\n"
+                                             "testing.assert_allclose = lambda *a, **k: None"), None, 0,
+                          "which is numpy.testing.assert_allclose"),
+    "patch_builtins_alias": (lambda: wrong_plus("import builtins as bi\nbi.abs = lambda x: 0 * x"), None, 0,
+                             "which is builtins.abs"),
+    "patch_from_builtins": (lambda: wrong_plus("from builtins import abs as _abs\nimport builtins as _b\n"
+                                               "setattr(_b, 'abs', lambda x: 0 * x)"), None, 0,
+                            "imports builtins"),
+    "sys_path_edit": (lambda: wrong_plus("from sys import path\npath.insert(0, '/scratch')"), None, 0,
+                      "changes the import system (sys.path)"),
+    "globals_trick": (lambda: wrong_plus("globals()['check'] = lambda fn: None"), None, 0,
+                      "reaches into a namespace with globals()"),
+    "vars_trick": (lambda: wrong_plus("vars(np)['allclose'] = lambda *a, **k: True"), None, 0,
+                   "writes to a namespace through vars(np)"),
+    "link_to_other_student": (lambda: b.Link(f"zz_honest/{L}/{L}.ipynb"), None, 0, "is a link"),
+    "link_to_instructor_file": (lambda: b.Link("../instructor/key.txt"), None, 0, "is a link"),
+    "lesson_folder_is_link": (lambda: b.Link(f"zz_honest/{L}", level="lesson"), None, 0, "is a link"),
+    "student_folder_is_link": (lambda: b.Link("zz_honest", level="student"), None, 0, "is a link"),
+    "link_beside_notebook": (wrong, None, 0, "links were not followed: key.txt"),
+    "markdown_script": (lambda: markdown_plus(XSS), None, 9, ""),
+    "markdown_quadratic": (lambda: markdown_plus("[a](" * 75_000), None, 9, ""),
+    "huge_code_cell": (lambda: solved_plus(("#" + "x" * 99 + "\n") * (BIG_CODE // 100)), None, 9, ""),
+    "code_above_first_cell": (code_above_first_cell, None, 9, ""),
+    "comma_in_cell_tag": (comma_in_cell_tag, None, 9, ""),
 }
+MUST_NOT_FLAG = {"forged_progress_file": "graded again", "link_to_instructor_file": SECRET}
+"""Phrases that must not appear in a submission's flags, problem or error."""
 
 
 @pytest.fixture(scope="module")
-def graded(bwrap, tmp_path_factory):
+def hostile_run(bwrap, tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
+    (root / "instructor").mkdir()
+    (root / "instructor" / "key.txt").write_text(SECRET + "\nsecond line\n")
     for name, (make, extra, _, _) in HOSTILE.items():
         b.write(root / "subs" / name, L, make(), extra)
     b.write(root / "subs" / "zz_honest", L, b.solved(L))   # graded in the same batch
+    (root / "subs" / "link_beside_notebook" / L / "key.txt").symlink_to(root / "instructor" / "key.txt")
+    start = time.monotonic()
     states = grade(L, root / "subs", root / "out", workers=2, progress=False)
-    return {s["student_id"]: s for s in states}
+    return root, {s["student_id"]: s for s in states}, time.monotonic() - start
+
+
+@pytest.fixture(scope="module")
+def graded(hostile_run):
+    return hostile_run[1]
 
 
 def test_the_suite_is_large_enough():
@@ -190,3 +293,74 @@ def test_hostile_submission_scores_only_what_it_earned_and_is_flagged(graded, na
 def test_an_honest_student_in_the_same_batch_is_untouched(graded):
     honest = graded["zz_honest"]
     assert sum(v[0] for v in honest["scores"].values()) == 9 and not honest["flags"]
+
+
+@pytest.mark.parametrize("name", list(MUST_NOT_FLAG))
+def test_what_must_not_be_flagged(graded, name):
+    state = graded[name]
+    text = " | ".join(filter(None, [state.get("problem"), state.get("error"), *state["flags"]]))
+    assert MUST_NOT_FLAG[name] not in text, text
+
+
+def _outputs(root):
+    out = root / "out"
+    yield out / "grades.csv"
+    yield out / "report.html"
+    yield from (out / "feedback").rglob("*.html")
+    yield from (out / "autograded").rglob("*.ipynb")
+    yield from (out / "state").glob("*.json")
+
+
+def test_no_output_quotes_a_linked_file(hostile_run):
+    root, graded, _ = hostile_run
+    for path in _outputs(root):
+        assert SECRET not in path.read_text(errors="replace"), path
+    # the link to another student's notebook did not score that student's marks
+    assert graded["zz_honest"]["scores"] and not graded["link_to_other_student"]["scores"].get("check_rnn_cell", [0])[0]
+
+
+def test_feedback_is_sanitised_and_forbids_scripts(hostile_run):
+    root, _, _ = hostile_run
+    out = root / "out"
+    for path in [*(out / "feedback").rglob("*.html"), out / "report.html"]:
+        page = path.read_text()
+        assert '<meta http-equiv="Content-Security-Policy"' in page and "default-src 'none'" in page, path
+        assert page.find("Content-Security-Policy") < page.find("<script") or "<script" not in page, path
+    page = (out / "feedback" / "markdown_script" / L / f"{L}.html").read_text()
+    assert "alert('xss')" in page or "alert(&#39;xss&#39;)" in page    # shown, as text
+    assert "<script>alert" not in page and "onerror" not in page and 'href="javascript' not in page
+
+
+def test_huge_cells_are_capped_and_grading_stays_linear(hostile_run):
+    root, graded, seconds = hostile_run
+    out = root / "out"
+    for name in ("huge_code_cell", "markdown_quadratic"):
+        feedback = out / "feedback" / name / L / f"{L}.html"
+        autograded = out / "autograded" / name / L / f"{L}.ipynb"
+        assert feedback.stat().st_size < 3_000_000 and autograded.stat().st_size < 1_000_000, name
+        assert "more characters of this cell are not shown" in feedback.read_text(), name
+    assert seconds < 600, f"the hostile batch took {seconds:.0f} s"
+
+
+def test_feedback_rendering_has_a_deadline(hostile_run, monkeypatch, tmp_path):
+    root, _, _ = hostile_run
+    out = root / "out"
+    nb = notebooks.read(out / "autograded" / "markdown_script" / L / f"{L}.ipynb")
+    db_url = f"sqlite:///{out / 'gradebook.db'}"
+    monkeypatch.setattr(gradebook, "RENDER_SECONDS", 0.001)
+    start = time.monotonic()
+    gradebook.render_feedback(nb, db_url, L, "markdown_script", tmp_path / "f.html")
+    page = (tmp_path / "f.html").read_text()
+    assert time.monotonic() - start < 10 and "took too long to render" in page
+    assert "Content-Security-Policy" in page and "<script>alert" not in page
+
+
+def test_added_cells_are_kept_where_the_student_put_them(hostile_run):
+    root, _, _ = hostile_run
+    out = root / "out"
+    nb = notebooks.read(out / "autograded" / "code_above_first_cell" / L / f"{L}.ipynb")
+    assert "ABOVE_THE_FIRST_CELL" in nb.cells[0].source
+    assert "ABOVE_THE_FIRST_CELL" in (out / "feedback" / "code_above_first_cell" / L / f"{L}.html").read_text()
+    with open(out / "grades.csv") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert rows["comma_in_cell_tag"]["score"] == "9" and rows["code_above_first_cell"]["score"] == "9"

@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from autograder.collect import collect
-from autograder.grade import grade
+from autograder.grade import csv_safe, grade, write_csv
 
 from . import builders as b
 
@@ -98,11 +98,84 @@ def test_collect_places_what_it_can_and_says_why_for_the_rest(tmp_path):
         archive.writestr("notes_from_smith.txt", "hello")
         archive.writestr("README.ipynb", "{}")
     placed, problems = collect(download, L01, tmp_path / "subs")
-    assert placed == 2
+    assert placed == 1
     assert (tmp_path / "subs" / "smithjane" / L01 / f"{L01}.ipynb").is_file()
-    assert (tmp_path / "subs" / "doejohn" / L01 / f"{L01}.ipynb").is_file()
+    assert not (tmp_path / "subs" / "doejohn").exists()      # two notebooks give doejohn: neither placed
     assert any("not a notebook" in p and "notes_from_smith.txt" in p for p in problems)
-    assert any("second notebook for doejohn" in p for p in problems)
+    assert any(p.startswith("doejohn: 2 notebooks") and "doejohn_99_01_rnn.ipynb" in p
+               and "doejohn_100_01_rnn.ipynb" in p for p in problems)
     assert any("no student id" in p and "README.ipynb" in p for p in problems)
     with pytest.raises(SystemExit, match="group named student"):
         collect(download, L01, tmp_path / "x", pattern=r"^(\w+)_")
+
+
+def test_collect_never_writes_outside_out_and_survives_bad_entries(tmp_path):
+    download, out = tmp_path / "download.zip", tmp_path / "deep" / "subs"
+    with zipfile.ZipFile(download, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(".._01_rnn.ipynb", b.to_json(b.student(L01)))            # id ".."
+        archive.writestr("../../escape_1_01_rnn.ipynb", b.to_json(b.student(L01)))
+        archive.writestr("-cmd_1_01_rnn.ipynb", b.to_json(b.student(L01)))
+        archive.writestr("longname_" + "x" * 300 + ".ipynb", b.to_json(b.student(L01)))
+        with archive.open("bomb_1_01_rnn.ipynb", "w") as entry:                  # 25 MB of zeros, ~25 kB here
+            for _ in range(25):
+                entry.write(bytes(1 << 20))
+        archive.writestr("okstudent_1_01_rnn.ipynb", b.to_json(b.solved(L01)))
+    assert download.stat().st_size < 200_000
+    placed, problems = collect(download, L01, out)
+    assert placed == 2 and sorted(p.name for p in out.iterdir()) == ["longname", "okstudent"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep", "download.zip"]
+    assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["subs"]
+    assert any("'..' is not a valid student id" in p for p in problems)
+    assert any("'-cmd' is not a valid student id" in p for p in problems)
+    assert any("outside the download" in p for p in problems)
+    assert any(p.startswith("bomb_1_01_rnn.ipynb: not placed (it is over 20 MB") for p in problems)
+
+
+def test_collect_takes_ids_from_the_lms_folders_and_not_through_links(tmp_path):
+    download = tmp_path / "download"
+    for folder, name, nb in [("smithjane_11_assignsubmission_file_", "doejohn_1_01_rnn.ipynb", b.student(L01)),
+                             ("doejohn_12_assignsubmission_file_", "mine.ipynb", b.solved(L01)),
+                             ("leeann", "01_rnn.ipynb", b.solved(L01))]:
+        (download / folder).mkdir(parents=True)
+        (download / folder / name).write_text(b.to_json(nb))
+    (tmp_path / "secret.ipynb").write_text("SECRET first line")
+    (download / "kimlee_13_assignsubmission_file_").mkdir()
+    (download / "kimlee_13_assignsubmission_file_" / "a.ipynb").symlink_to(tmp_path / "secret.ipynb")
+    (download / "parkmin_14_01_rnn.ipynb").symlink_to(tmp_path / "secret.ipynb")
+    placed, problems = collect(download, L01, tmp_path / "subs")
+    assert placed == 3
+    assert sorted(p.name for p in (tmp_path / "subs").iterdir()) == ["doejohn", "leeann", "smithjane"]
+    # smithjane's folder holds a file she named after doejohn: it is still hers
+    assert (tmp_path / "subs" / "smithjane" / L01 / f"{L01}.ipynb").read_text() == b.to_json(b.student(L01))
+    assert (tmp_path / "subs" / "doejohn" / L01 / f"{L01}.ipynb").read_text() == b.to_json(b.solved(L01))
+    assert sum("a link; links are not followed" in p for p in problems) == 2
+    assert not any("SECRET" in p for p in problems)
+
+
+def test_csv_cells_a_spreadsheet_could_run_are_neutralised(tmp_path):
+    from autograder.nbgrader_setup import ROOT
+
+    assert [csv_safe(x) for x in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "ok", "9"]] == \
+        ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "ok", "9"]
+    states = [{"student_id": "=HYPERLINK(\"http://evil\")", "scores": {}, "flags": ["=cmd|' /C calc'!A0", "x"],
+               "problem": "+problem", "error": None}]
+    write_csv(states, tmp_path / "grades.csv", "@lesson", ROOT / "lessons" / L01 / f"{L01}.ipynb")
+    with open(tmp_path / "grades.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[1][0] == "'=HYPERLINK(\"http://evil\")" and rows[1][1] == "'@lesson"
+    assert rows[1][-1].startswith("'+problem; =cmd")
+    assert not any(cell[:1] in "=+-@\t\r" for row in rows for cell in row if cell)
+
+
+def test_grade_refuses_unsafe_student_ids(bwrap, tmp_path, capsys):
+    for name in ("=1+1", "-x", "@SUM(A1)", "bell\x07ring", "ok_student"):
+        b.write(tmp_path / "subs" / name, L01, b.student(L01))
+    states = grade(L01, tmp_path / "subs", tmp_path / "out", workers=1, progress=False)
+    assert [s["student_id"] for s in states] == ["ok_student"]
+    assert list(_grades(tmp_path / "out")) == ["ok_student"]
+    err = capsys.readouterr().err
+    report = (tmp_path / "out" / "report.html").read_text()
+    for text in (err, report):
+        assert text.count("is not a valid student id") == 4
+        assert "a name with control characters" in text and "\x07" not in text
+    assert "&#x27;=1+1&#x27; is not a valid student id" in report
