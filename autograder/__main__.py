@@ -23,7 +23,12 @@ def main(argv=None):
         "functions are judged outside the sandbox on fresh random inputs. Writes to --out: "
         "grades.csv, feedback/<student>/<LESSON>/<LESSON>.html, report.html, nbgrader's "
         "gradebook.db (so `nbgrader export` works), autograded/ notebooks and state/. "
-        "A re-run grades only new or changed submissions."))
+        "A re-run grades only new or changed submissions. As root, each sandbox runs under a uid of "
+        "its own from the range in $LSTM_SANDBOX_UIDS (FIRST-LAST, default 200000-200999; it must "
+        "not meet systemd's DynamicUser range 61184-65519 or an existing user), with a scratch "
+        "filesystem of 256 MB and 4096 files and a cgroup for its memory, processes and CPU. "
+        "A student the grader could not grade (no space, an I/O error, a sandbox that cannot "
+        "start) is listed as 'not graded: <cause>', never scored 0, and the command exits 1."))
     grade.add_argument("lesson", help="the lesson folder, e.g. 01_rnn")
     grade.add_argument("--submissions", required=True, type=Path, help="folder of student folders")
     grade.add_argument("--out", required=True, type=Path, help="folder for the results")
@@ -60,9 +65,18 @@ def main(argv=None):
         except (GradingError, SandboxUnavailable) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        flagged = sum(1 for s in states if s.get("flags") or s.get("error"))
-        print(f"graded {len(states)} students; {flagged} flagged. Results in {args.out}: "
+        from .grade import not_graded
+
+        failed = not_graded(states)
+        flagged = sum(1 for s in states if (s.get("flags") or s.get("error")) and not s.get("not_graded"))
+        print(f"graded {len(states) - len(failed)} students; {flagged} flagged. Results in {args.out}: "
               "grades.csv, report.html, feedback/")
+        if failed:
+            print(f"error: {len(failed)} students were not graded, through no fault of theirs "
+                  "(grade again once the cause is fixed):", file=sys.stderr)
+            for student, cause in failed:
+                print(f"  {student}: {cause}", file=sys.stderr)
+            return 1
     elif args.command == "collect":
         from .collect import collect as run_collect
 

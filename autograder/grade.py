@@ -35,6 +35,11 @@ class GradingError(Exception):
     """A problem with the grading run itself (not with a submission)."""
 
 
+class NotGraded(Exception):
+    """The grader's fault, not the student's (no space, an I/O error, a sandbox that
+    cannot start or import the course): the student is reported as not graded."""
+
+
 def fingerprint(lesson, root=ROOT):
     """Changes whenever the master or the grading code does: then everything is regraded."""
     digest = hashlib.sha256()
@@ -85,15 +90,14 @@ def run_stage(student_dir, context):
     cell_log, flags = {}, list(sub.flags)
     if sub.notebook is not None:
         program = submission.program(sub, master, released)
-        flags = list(sub.flags) + scan.scan(submission.student_code(sub, master))
+        flags = list(sub.flags) + scan.scan(submission.student_code(sub, master), lesson)
         labels = [label for label, _ in program]
         sources = [source for _, source in program]
         skip = set()
         with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
             for attempt in range(MAX_RETRIES + 1):
                 scratch = Path(tmp) / f"run{attempt}"
-                result = sandbox.run(sources, as_cases(calls), scratch, skip=skip,
-                                     unsafe=context["unsafe"], mpl_cache=context["mpl_cache"])
+                result = _sandbox_run(sources, as_cases(calls), scratch, skip, context, flags)
                 flags += _label_flags(result, labels)
                 # retry only when the process really died (a signal, an abnormal exit, or
                 # stopped by the grader): the progress file alone is the student's to forge
@@ -113,6 +117,34 @@ def run_stage(student_dir, context):
         verdicts = [CellVerdict(c.cell, c.function, False, f"✗ {sub.problem}", None, "unreadable")
                     for c in {c.cell: c for c in calls}.values()]
     return {"sub": sub, "verdicts": verdicts, "cell_log": cell_log, "flags": list(dict.fromkeys(flags))}
+
+
+def _sandbox_run(sources, cases, scratch, skip, context, flags):
+    """sandbox.run, telling the host's faults from the student's: an OSError (no space,
+    an I/O error) is retried once; a runner that never reached its first cell is
+    probed with a known-good program. If the probe fails too the batch stops: this
+    and every later student is NotGraded, never scored 0."""
+    lesson, unsafe = context["lesson"], context["unsafe"]
+    broken = context.setdefault("broken", [])
+    for attempt in range(2):
+        if broken:
+            raise NotGraded(broken[0])
+        try:
+            result = sandbox.run(sources, cases, f"{scratch}-{attempt}", skip=skip, unsafe=unsafe,
+                                 mpl_cache=context["mpl_cache"], lesson=lesson)
+        except (OSError, sandbox.SandboxUnavailable, sandbox.host.HostError) as exc:
+            if attempt:
+                raise NotGraded(f"{type(exc).__name__}: {exc}") from exc
+            continue
+        if result.started:
+            return result
+        try:
+            sandbox.probe(lesson, unsafe=unsafe)
+        except sandbox.SandboxUnavailable as exc:
+            broken.append(str(exc))
+            raise NotGraded(str(exc)) from exc
+    flags.append("the sandboxed process stopped before its first cell was recorded, twice")
+    return result
 
 
 def record_stage(judged):
@@ -186,7 +218,9 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
     if not submissions.is_dir():
         raise GradingError(f"no folder {submissions}")
     if not unsafe:
-        sandbox.check_available()
+        sandbox.check_available(lesson)
+    else:
+        sandbox.probe(lesson, unsafe=True)
     out.mkdir(parents=True, exist_ok=True)
     db_url, released = setup(lesson, out, root)
     students, refused = [], []
@@ -247,21 +281,35 @@ def _grade_pending(pending, context, workers, states, total, progress):
                         try:
                             recording[pool.submit(record_stage, future.result())] = name
                         except Exception as exc:  # noqa: BLE001 - the batch goes on; reported
-                            states[name] = _failed(name, lesson, exc)
+                            states[name] = _failed(name, lesson, exc, context["out"])
                             bar.update(1)
                     else:
                         name = recording.pop(future)
                         try:
                             states[name] = future.result()
                         except Exception as exc:  # noqa: BLE001
-                            states[name] = _failed(name, lesson, exc)
+                            states[name] = _failed(name, lesson, exc, context["out"])
                         bar.update(1)
     bar.close()
 
 
-def _failed(name, lesson, exc):
-    return {"student_id": name, "lesson": lesson, "scores": {}, "flags": [],
-            "error": f"grading failed: {type(exc).__name__}: {exc}"}
+def _failed(name, lesson, exc, out=None):
+    """The state of a student the grader could not grade: the grader's fault, never a 0.
+    Its state file has no fingerprint, so the next run grades the student again."""
+    cause = str(exc) if isinstance(exc, NotGraded) else f"{type(exc).__name__}: {exc}"
+    state = {"student_id": name, "lesson": lesson, "scores": {}, "flags": [],
+             "error": f"not graded: {cause}", "not_graded": cause}
+    if out is not None:
+        try:
+            _write_json(Path(out) / "state" / f"{name}.json", state)
+        except OSError:
+            pass   # a full disk: the state is still in grades.csv and the command's exit status
+    return state
+
+
+def not_graded(states):
+    """The students the grader failed (its fault, not theirs), with the cause."""
+    return [(s["student_id"], s["not_graded"]) for s in states if s.get("not_graded")]
 
 
 def _progress(total, done, enabled):

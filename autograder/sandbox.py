@@ -9,13 +9,10 @@ grader bounds its wall time and output. What it returns is data to be judged
 """
 
 import contextlib
-import fcntl
 import json
 import os
-import random
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
@@ -28,6 +25,8 @@ import numpy as np
 
 from lessonkit import stored
 
+from . import host
+
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
 LESSONKIT = Path(stored.__file__).resolve().parent
 WALL_SECONDS = 120
@@ -37,7 +36,9 @@ CPU_SECONDS = 120
 FILE_BYTES = 64 << 20
 PROCESSES = 24
 MAX_RESULT_VALUES = 5_000_000   # numbers accepted from one call's result
-UID_POOL = range(64000, 65000)  # each sandboxed run takes a uid of its own from here
+# The scratch quota, the whole-sandbox cgroup limits and the uid pool (200000-200999 by
+# default, $LSTM_SANDBOX_UIDS to change it) are constants of autograder/host.py.
+LATER_MODULES = {"autodiff.py": "08"}   # lessonkit modules hidden before the lesson that teaches them
 
 
 class SandboxUnavailable(RuntimeError):
@@ -54,22 +55,48 @@ class RunResult:
     died_in_cell: int | None = None
     seconds: float = 0.0
     progress_when_stopped: str | None = None  # the runner's progress file when the grader stopped it
+    started: bool = True    # False: the runner never reached its first cell (the grader's fault, not the student's)
 
 
-def check_available():
-    """Raise SandboxUnavailable with what to do, unless bubblewrap can start here."""
+def check_available(lesson=None):
+    """Raise SandboxUnavailable with what to do, unless a sandbox starts here, imports
+    the course and returns a graded function's value (see :func:`probe`)."""
     if not shutil.which("bwrap"):
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. "
             "Install it (Debian/Ubuntu: sudo apt-get install bubblewrap), or pass --unsafe "
             "to grade without a sandbox (only for submissions you trust).")
-    with _own_uid() if os.geteuid() == 0 else contextlib.nullcontext() as uid:
-        probe = subprocess.run(_bwrap_prefix(Path(tempfile.gettempdir()), uid) + ["true"],
-                               capture_output=True, text=True)
-    if probe.returncode != 0:
+    probe(lesson)
+
+
+PROBE_PROGRAM = ["import numpy as np\nimport lessonkit\nfrom lessonkit import check, hidden_check\n",
+                 "def probe_double(x):\n    return 2 * np.asarray(x)\n"]
+
+
+def probe(lesson=None, unsafe=False):
+    """Run a known-good tiny program in a sandbox set up as for ``lesson`` and make one
+    call of its function; raise SandboxUnavailable with the cause unless the value
+    comes back right. Grading runs this before a batch, and again when a run never
+    reached its first cell, to tell a broken host from a hostile submission."""
+    calls = [stored.StoredCase("probe_double", {"x": np.arange(3.0)}, np.zeros(()), [])]
+    with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
+        scratch = Path(tmp) / "scratch"
+        try:
+            with _prepared(PROBE_PROGRAM, calls, scratch, (), unsafe, None, lesson) as (command, cgroup):
+                done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=60,
+                                      env=_env(unsafe, scratch), preexec_fn=lambda: _limits(cgroup))
+                result = RunResult()
+                _collect(scratch, calls, result)
+        except (OSError, host.HostError, subprocess.TimeoutExpired) as exc:
+            raise SandboxUnavailable(f"the sandbox cannot start: {exc}") from exc
+    output = (done.stdout + done.stderr).strip().splitlines()
+    errors = [c["error"] for c in result.cells if c.get("error")]
+    value, error = result.results.get(0, (None, "no result"))[:2]
+    if done.returncode != 0 or errors or value is None or not np.array_equal(value, [0.0, 2.0, 4.0]):
+        cause = errors[0] if errors else (output[-1] if output else error or f"exit code {done.returncode}")
         raise SandboxUnavailable(
-            f"bubblewrap is installed but cannot start a sandbox here: {probe.stderr.strip()} "
-            "(unprivileged user namespaces may be disabled). Pass --unsafe to grade without one.")
+            f"a sandbox started but cannot run a known-good program: {cause[:300]} "
+            "(is the virtual environment installed from this clone? pip install -e .)")
 
 
 def _python_roots():
@@ -81,57 +108,13 @@ def _python_roots():
     return sorted(r for r in roots if not any(o != r and o in r.parents for o in roots))
 
 
-@contextlib.contextmanager
-def _own_uid():
-    """A uid no other sandbox on this machine is using, held for one run.
-
-    The process limit counts per uid, so a fork bomb can only exhaust its own run's
-    budget. Afterwards every process left under the uid is killed before it is
-    released for the next run.
-    """
-    locks = Path(tempfile.gettempdir()) / "lstm-gate-sandbox-uids"
-    locks.mkdir(exist_ok=True)
-    start = random.randrange(len(UID_POOL))
-    for k in range(len(UID_POOL)):
-        uid = UID_POOL[(start + k) % len(UID_POOL)]
-        handle = open(locks / str(uid), "w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        try:
-            _kill_uid(uid)
-            yield uid
-        finally:
-            _kill_uid(uid)
-            handle.close()
-        return
-    raise SandboxUnavailable("all sandbox uids are in use")
-
-
-def _kill_uid(uid):
-    """SIGKILL every process whose real uid is ``uid``, until none is left."""
-    for _ in range(50):
-        found = False
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open(f"/proc/{pid}/status") as f:
-                    real = next(line for line in f if line.startswith("Uid:")).split()[1]
-                if int(real) == uid:
-                    found = True
-                    os.kill(int(pid), signal.SIGKILL)
-            except (OSError, StopIteration, ValueError):
-                continue
-        if not found:
-            return
-        time.sleep(0.02)
-
-
-def _bwrap_prefix(scratch, uid):
+def _bwrap_prefix(scratch, uid, lesson=None):
+    # /tmp: as root, a folder of the run's scratch filesystem (its quota); else a bounded tmpfs
+    tmp = ["--bind", str(scratch / ".tmp"), "/tmp"] if uid is not None else \
+        ["--size", str(host.SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+            "--proc", "/proc", "--dev", "/dev", "--size", str(16 << 20), "--tmpfs", "/dev/shm", *tmp]
     for path in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin", "/etc"):
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
@@ -143,6 +126,13 @@ def _bwrap_prefix(scratch, uid):
     for root in shown:
         # the venv's editable finder maps lessonkit to the repository: only that folder is shown
         args += ["--ro-bind", str(root), str(root)]
+    # only the runtime's packages (requirements.txt's closure), no base or system site-packages
+    args += host.package_mounts()
+    for name, first in LATER_MODULES.items():
+        if lesson is not None and lesson[:2] < first:
+            for path in [LESSONKIT / name, *LESSONKIT.glob(f"__pycache__/{name[:-3]}.*.pyc")]:
+                if path.exists():
+                    args += ["--ro-bind", "/dev/null", str(path)]
     args += ["--perms", "0755", "--dir", "/sandbox", "--ro-bind", str(RUNNER), "/sandbox/runner.py",
              "--bind", str(scratch), "/scratch",
              "--chdir", "/scratch", "--clearenv"]
@@ -162,7 +152,9 @@ def _bwrap_prefix(scratch, uid):
     return args
 
 
-def _limits():
+def _limits(cgroup=None):
+    if cgroup is not None:   # the whole sandbox: everything bwrap starts stays in this cgroup
+        cgroup.enter()
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
@@ -171,41 +163,70 @@ def _limits():
         resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
 
 
-def run(cells, calls, scratch, skip=(), unsafe=False, mpl_cache=None):
+def run(cells, calls, scratch, skip=(), unsafe=False, mpl_cache=None, lesson=None):
     """Run ``cells`` (sources) then ``calls`` (lessonkit Cases: what = function name)
-    in a fresh sandbox using folder ``scratch``; return a RunResult."""
-    scratch = Path(scratch)
-    scratch.mkdir(parents=True, exist_ok=True)
-    (scratch / "request.json").write_text(json.dumps({"cells": cells, "skip": sorted(skip)}))
-    stored.save(scratch / "calls.npz", calls)
-    if mpl_cache:
-        shutil.copytree(mpl_cache, scratch / ".mpl", dirs_exist_ok=True)
-    isolated = os.geteuid() == 0 and not unsafe
-    with _own_uid() if isolated else contextlib.nullcontext() as uid:
-        if uid is not None:
-            for path in [scratch, *scratch.rglob("*")]:
-                os.chown(path, uid, uid)
-        result = _run(_command(scratch, uid, unsafe), unsafe, scratch)
-    _collect(scratch, calls, result)
+    in a fresh sandbox using folder ``scratch`` (set up as for ``lesson``); return a RunResult.
+
+    As root, ``scratch`` is a filesystem of the run's own (host.scratch_fs), unmounted
+    when the run's results have been read."""
+    with _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson) as (command, cgroup):
+        result = _run(command, unsafe, Path(scratch), cgroup)
+        if cgroup is not None and cgroup.out_of_memory():
+            result.events.append(f"used more than {host.SANDBOX_MEMORY >> 30} GB of memory and was stopped")
+        result.started = _progress(Path(scratch)) != "" or (Path(scratch) / "cells.json").exists()
+        _collect(Path(scratch), calls, result)
+        if host.is_full(scratch):   # its own records may be lost with it: the student's doing, flagged
+            result.events.append(f"filled its scratch space ({host.SCRATCH_BYTES >> 20} MB or "
+                                 f"{host.SCRATCH_FILES} files) and ran out of room")
     return result
 
 
-def _command(scratch, uid, unsafe):
+@contextlib.contextmanager
+def _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson):
+    """The scratch filesystem with the run's inputs, a uid and a cgroup of the run's own,
+    and the command; all released afterwards."""
+    scratch = Path(scratch)
+    isolated = os.geteuid() == 0 and not unsafe
+    with contextlib.ExitStack() as stack:
+        if isolated:
+            stack.enter_context(host.scratch_fs(scratch))
+        else:
+            scratch.mkdir(parents=True, exist_ok=True)
+        (scratch / "request.json").write_text(json.dumps({"cells": cells, "skip": sorted(skip)}))
+        stored.save(scratch / "calls.npz", calls)
+        if mpl_cache:
+            shutil.copytree(mpl_cache, scratch / ".mpl", dirs_exist_ok=True)
+        uid = None
+        if isolated:
+            (scratch / ".tmp").mkdir()
+            uid = stack.enter_context(host.own_uid())
+            for path in [scratch, *scratch.rglob("*")]:
+                os.chown(path, uid, uid)
+        cgroup = host.make_cgroup() if os.geteuid() == 0 else None
+        if cgroup is not None:
+            stack.callback(cgroup.remove)
+        yield _command(scratch, uid, unsafe, lesson), cgroup
+
+
+def _command(scratch, uid, unsafe, lesson=None):
     if unsafe:
         return [sys.executable, str(RUNNER), str(scratch)]
-    return _bwrap_prefix(scratch, uid) + [sys.executable, "/sandbox/runner.py", "/scratch"]
+    return _bwrap_prefix(scratch, uid, lesson) + [sys.executable, "/sandbox/runner.py", "/scratch"]
 
 
-def _run(command, unsafe, scratch):
+def _env(unsafe, scratch):
     if unsafe:
-        env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
-               "OPENBLAS_NUM_THREADS": "1", "MPLCONFIGDIR": str(scratch / ".mpl")}
-    else:
-        env = None
+        return {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
+                "OPENBLAS_NUM_THREADS": "1", "MPLCONFIGDIR": str(scratch / ".mpl")}
+    return None
+
+
+def _run(command, unsafe, scratch, cgroup=None):
+    env = _env(unsafe, scratch)
     result = RunResult()
     start = time.monotonic()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                          preexec_fn=_limits, start_new_session=True) as proc:
+                          preexec_fn=lambda: _limits(cgroup), start_new_session=True) as proc:
         _drain(proc, result, scratch)
     result.seconds = time.monotonic() - start
     return result

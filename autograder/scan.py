@@ -61,6 +61,15 @@ def _aliases(sources):
                         names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return names
 
+LIBRARIES = {
+    "torch": "PyTorch", "tensorflow": "TensorFlow", "keras": "Keras", "jax": "JAX", "scipy": "SciPy",
+    "sklearn": "scikit-learn", "autograd": "the autograd library", "sympy": "SymPy",
+    "numdifftools": "numdifftools", "mxnet": "MXNet", "theano": "Theano",
+}
+"""Libraries that would answer a graded function for the student (none is mounted in the sandbox)."""
+LATER_LESSONS = {"lessonkit.autodiff": ("08", "the course's autodiff engine of lesson 08")}
+"""Course modules that answer an earlier lesson's graded functions: not allowed before their lesson."""
+
 
 class _Finder(ast.NodeVisitor):
     aliases = {}   # imported name -> what it stands for (set by scan)
@@ -84,8 +93,9 @@ class _Finder(ast.NodeVisitor):
         if any(dotted == name or dotted.startswith(name + ".") for name in ENVIRONMENT):
             self.add("reads environment variables (can tell when it is being graded)")
 
-    def __init__(self):
+    def __init__(self, lesson=None):
         self.found = []
+        self.lesson = lesson
 
     def add(self, text):
         if text not in self.found:
@@ -97,6 +107,11 @@ class _Finder(ast.NodeVisitor):
             self.add(f"tried to import the course's {root} package (the reference answers)")
         elif root in RULES:
             self.add(RULES[root])
+        if root in LIBRARIES:
+            self.add(f"uses {LIBRARIES[root]} (not allowed in this lesson)")
+        for module, (first, what) in LATER_LESSONS.items():
+            if (name == module or name.startswith(module + ".")) and (self.lesson is None or self.lesson[:2] < first):
+                self.add(f"uses {what} (not allowed in this lesson)")
 
     def visit_Import(self, node):
         for alias in node.names:
@@ -105,6 +120,9 @@ class _Finder(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node):
         self._module(node.module or "")
+        for alias in node.names:   # from lessonkit import autodiff
+            if node.module and f"{node.module}.{alias.name}" in LATER_LESSONS:
+                self._module(f"{node.module}.{alias.name}")
         if (node.module or "").startswith("lessonkit") and any(a.name in CHECKING for a in node.names):
             self.add(f"imports the course's checking code (from {node.module} import "
                      f"{', '.join(a.name for a in node.names)})")
@@ -213,9 +231,10 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def scan(sources):
-    """Flags (sentences) for what the student's code does that grading should know."""
-    finder = _Finder()
+def scan(sources, lesson=None):
+    """Flags (sentences) for what the student's code does that grading should know;
+    ``lesson`` (e.g. "07_backprop") decides which course modules are a later lesson's."""
+    finder = _Finder(lesson)
     finder.aliases = _aliases(sources)
     for source in sources:
         try:
