@@ -4,13 +4,18 @@ For every graded function of a lesson, two groups, one per nbgrader test cell:
 - ``check_<fn>``: the visible cases' structure (isolation cases and all) drawn
   afresh, so a copy of the stored fixtures does not pass;
 - ``hidden_<fn>``: random sizes and the odd ones (batch 1, hidden ≠ inputs, one step).
-Inputs come from an unpredictable seed; expected values and the outputs of the known
-misconceptions are computed here, outside the sandbox.
+Inputs come from a seed derived from the course's secret, the student and the lesson
+(:func:`seed_for`): the same notebook is regraded on the same inputs, different
+students get different ones, and no student can predict theirs. Expected values and
+the outputs of the known misconceptions are computed here, outside the sandbox.
 """
 
 import copy
+import hashlib
 import os
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -41,6 +46,24 @@ def _mistake_outputs(graded, args, expected, outputs):
     return found
 
 
+def course_secret(folder):
+    """The course's secret, kept in ``folder/course_secret`` (created once, mode 0600).
+    The folder is the instructor's results folder, which no sandbox can see."""
+    path = Path(folder) / "course_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def seed_for(secret, student, lesson):
+    """The generator of one student's hidden inputs for one lesson."""
+    digest = hashlib.sha256(f"{secret}\0{student}\0{lesson}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+
+
 def calls_for(lesson, rng=None, hidden_trials=3):
     """All calls for the graded functions of ``lesson``, in notebook order."""
     rng = rng or np.random.default_rng(int.from_bytes(os.urandom(8), "little"))
@@ -49,7 +72,7 @@ def calls_for(lesson, rng=None, hidden_trials=3):
         if graded.lesson != lesson:
             continue
         spec = graded.spec
-        groups = [(f"check_{name}", case.what, case.build(rng)) for case in graded.cases]
+        groups = [(f"check_{name}", case.what, graded.ordered(case.build(rng))) for case in graded.cases]
         groups += [(f"hidden_{name}", f"hidden test: {what}", args)
                    for what, args in hidden_inputs(spec, rng, hidden_trials)]
         for cell, what, args in groups:

@@ -100,7 +100,22 @@ def _numeric(part):
     arr = np.asarray(part)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{type(part).__name__} of dtype {arr.dtype}, not numbers")
-    return arr.astype(np.float64)
+    return arr
+
+
+def _changed(before, after):
+    """Names of the arguments the call changed in place (arrays, or dicts of arrays)."""
+    import numpy as np
+
+    changed = []
+    for key, old in before.items():
+        new = after[key]
+        olds, news = (old, new) if isinstance(old, dict) else ({"": old}, {"": new})
+        if not isinstance(news, dict) or list(olds) != list(news) or any(
+                isinstance(o, np.ndarray) and not np.array_equal(o, np.asarray(news[k]), equal_nan=True)
+                for k, o in olds.items()):
+            changed.append(key)
+    return changed
 
 
 def call_function(namespace, case, out_path):
@@ -118,11 +133,19 @@ def call_function(namespace, case, out_path):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
+                args = copy.deepcopy(case.args)
                 with contextlib.redirect_stdout(_Sink()), contextlib.redirect_stderr(_Sink()):
-                    value = fn(**copy.deepcopy(case.args))
+                    # positionally, in the reference's order: the student's parameter names do not matter
+                    value = fn(*args.values())
+                changed = _changed(case.args, args)
+                if changed:
+                    record["changed"] = changed
                 desc, parts = _encode(value)
                 record["structure"] = desc
-                arrays = {f"a{k}": a for k, a in enumerate(parts)}
+                # float32 answers are judged at float32's tolerance; the values go as float64
+                record["dtypes"] = ["float32" if p.dtype.kind == "f" and p.dtype.itemsize < 8 else "float64"
+                                    for p in parts]
+                arrays = {f"a{k}": p.astype(np.float64) for k, p in enumerate(parts)}
             except NotImplementedError:
                 record["error"] = "NotImplementedError"
             except TypeError as exc:

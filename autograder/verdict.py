@@ -8,7 +8,7 @@ the expected ones never went in.
 from dataclasses import dataclass
 
 from lessonkit import messages
-from lessonkit.compare import Verdict, compare
+from lessonkit.compare import Verdict, changed_input, compare, confirm_mistakes
 
 from .graded import GRADED
 
@@ -24,16 +24,18 @@ class CellVerdict:
 
 
 def judge_call(call, returned):
-    """Verdict for one call, from the sandbox's (value, error, warning)."""
-    value, error, warning = returned
-    name = call.function
+    """Verdict for one call, from the sandbox's (value, error, warning, changed arguments)."""
+    value, error, warning, changed = returned
+    name, spec = call.function, GRADED[call.function].spec
     if error == "NotImplementedError":
         return Verdict(False, "not_implemented", messages.not_implemented(name))
     if error:
         return Verdict(False, "error", messages.raised(name, error))
     if warning:
         return Verdict(False, "warning", messages.warned(name, warning))
-    return compare(value, call.expected, GRADED[name].spec.outputs, call.mistakes)
+    if changed:
+        return changed_input(name, changed, spec.in_place)
+    return compare(value, call.expected, spec.outputs, call.mistakes)
 
 
 def judge(calls, results):
@@ -41,9 +43,17 @@ def judge(calls, results):
 
     A failing cell reports a recognised misconception if any of its calls showed one,
     else its first failure."""
+    by_function = {}
+    for index, call in enumerate(calls):
+        by_function.setdefault(call.function, []).append(index)
+    verdict_of = {}
+    for name, indices in by_function.items():
+        judged = [(results[i][0], calls[i].expected, calls[i].mistakes, judge_call(calls[i], results[i]))
+                  for i in indices]
+        verdict_of.update(zip(indices, confirm_mistakes(judged, GRADED[name].spec.outputs)))
     cells = {}
     for index, call in enumerate(calls):
-        cells.setdefault(call.cell, []).append((call, judge_call(call, results[index])))
+        cells.setdefault(call.cell, []).append((call, verdict_of[index]))
     verdicts = []
     for grade_id, judged in cells.items():
         failed = [(c, v) for c, v in judged if not v.ok]

@@ -23,3 +23,9 @@ def warned(name, warning):
 
 def not_a_function(name, value):
     return f"{name} should be a function, but it is a {type(value).__name__}"
+
+
+def changed_input(name, arguments):
+    listed = ", ".join(arguments)
+    return (f"{name} changed its input {listed} in place. The caller's arrays must be left as they were: "
+            f"build a new array (ltm * f rather than ltm *= f), or work on a copy ({arguments[0]}.copy()).")

@@ -59,6 +59,9 @@ class Spec:
     """Graded functions this one calls (in its lesson), checked first when it fails."""
     variants: tuple = ({},)
     """Keyword sets that hidden tests and the grader try in turn, e.g. both LSTM variants."""
+    in_place: tuple = ()
+    """Named in-place misconceptions: (argument, slug, message) for a function that changes
+    that argument instead of returning a new array."""
 
     def shape_of(self, letters, sizes):
         return tuple(sizes["H"] + sizes["X"] if c == "Z" else sizes[c] for c in letters)
@@ -69,7 +72,8 @@ class Spec:
     @classmethod
     def from_json(cls, data):
         return cls(data["name"], tuple(Arg(**a) for a in data["args"]), tuple(data["outputs"]),
-                   tuple(data["depends"]), tuple(data["variants"]))
+                   tuple(data["depends"]), tuple(data["variants"]),
+                   tuple(tuple(m) for m in data.get("in_place", ())))
 
 
 def draw_arg(arg, shape, rng, sizes):

@@ -28,7 +28,7 @@ import copy
 import inspect
 import textwrap
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class Mistake:
     fn: object
     warns: bool = False
     """Found by the warning it prints rather than by its output (e.g. exp overflow)."""
+    changes: str | None = None
+    """Found by the argument it changes in place (its output may be right)."""
 
     def output(self, args):
         """This mistake's answer on ``args`` (a copy is used), or None where it fails."""
@@ -73,6 +75,14 @@ class Graded:
     spec: Spec
     cases: list = field(default_factory=list)
     mistakes: list = field(default_factory=list)
+
+    def ordered(self, args):
+        """``args`` in the order of the reference's parameters (calls are positional)."""
+        names = list(inspect.signature(self.reference).parameters)
+        extra = [k for k in args if k not in names]
+        if extra:
+            raise TypeError(f"{self.name} has no parameter {', '.join(extra)}")
+        return {k: args[k] for k in names if k in args}
 
 
 GRADED = {}
@@ -107,12 +117,17 @@ def case(what):
     return register
 
 
-def mistake(slug, message, warns=False):
-    """Decorator: a named misconception of the graded function declared last."""
+def mistake(slug, message, warns=False, changes=None):
+    """Decorator: a named misconception of the graded function declared last.
+
+    warns: it is recognised by the warning it prints; changes: by the argument of that
+    name it changes in place (its message is then stored in the spec)."""
     def register(fn):
         entry = _current[0]
         assert fn.__name__ == entry.name, f"a mistake of {entry.name} must be a function named {entry.name}"
-        entry.mistakes.append(Mistake(slug, message, fn, warns))
+        entry.mistakes.append(Mistake(slug, message, fn, warns, changes))
+        if changes:
+            entry.spec = replace(entry.spec, in_place=(*entry.spec.in_place, (changes, slug, message)))
         # Keep the module-level name bound to the reference, as it is bound to the
         # student's right answer in a notebook, so later mistakes that call it get that.
         return entry.reference

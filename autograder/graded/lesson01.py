@@ -162,7 +162,7 @@ def first_event_influence(events, first_alt, memory0, W, b):
 
 @mistake("edited_in_place",
          "Your alternative run changed the caller's events in place (alt = events makes no copy), "
-         "so both runs saw first_alt. Copy first: alt = events.copy().")
+         "so both runs saw first_alt. Copy first: alt = events.copy().", changes="events")
 def first_event_influence(events, first_alt, memory0, W, b):
     alt = events
     alt[0] = first_alt

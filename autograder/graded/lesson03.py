@@ -90,6 +90,15 @@ def forget_gate(ltm, stm, event, W_f, b_f):
     return ltm * (1 - 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_f + b_f))))
 
 
+@mistake("ltm_changed_in_place",
+         "You wrote ltm *= f, which changes the caller's long-term memory in place: the LTM the "
+         "rest of the cell (and the plot of the previous step) reads is gone. Return a new array: "
+         "return ltm * f.", changes="ltm")
+def forget_gate(ltm, stm, event, W_f, b_f):
+    ltm *= 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_f + b_f)))
+    return ltm
+
+
 # --- memory_half_life -------------------------------------------------------------
 
 graded(solutions.memory_half_life, LESSON, takes=("BH factor",))

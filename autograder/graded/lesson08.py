@@ -84,6 +84,18 @@ def clip_gradients(grads, max_norm):
     return {key: g / norm if norm > max_norm else g for key, g in grads.items()}
 
 
+@mistake("grads_scaled_in_place",
+         "You scaled the gradients in place (g *= scale), so the caller's gradients are changed: "
+         "the unclipped ones are lost for the loss-and-norm plots. Build a new dict: "
+         "{key: g * scale for key, g in grads.items()}.", changes="grads")
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+    if norm > max_norm:
+        for g in grads.values():
+            g *= max_norm / norm
+    return grads
+
+
 # --- sgd_update ----------------------------------------------------------------------
 
 graded(solutions.sgd_update, LESSON, takes=("lstm_params", "lstm_params", "positive"))
@@ -134,3 +146,14 @@ def sgd_update(params, grads, learning_rate):
 def sgd_update(params, grads, learning_rate):
     return {key: params[key] - learning_rate * grads[key] if key.startswith("W") else params[key]
             for key in params}
+
+
+@mistake("params_updated_in_place",
+         "You updated the parameters in place (params[k] -= ...), so the caller's parameters "
+         "change too: the untrained model you keep for comparison silently becomes the trained "
+         "one. Return a new dict: {k: params[k] - learning_rate * grads[k] for k in params}.",
+         changes="params")
+def sgd_update(params, grads, learning_rate):
+    for k in params:
+        params[k] -= learning_rate * grads[k]
+    return params

@@ -1,0 +1,110 @@
+"""A fair examiner: correct work in other styles earns its points every time, a regrade
+gives the same verdict, and changing an input in place is wrong and said so."""
+
+import json
+
+import pytest
+
+from autograder.grade import grade
+
+from . import builders as b
+
+L03, L06 = "03_forget_gate", "06_lstm_cell"
+
+FLOAT32_CELL = '''def lstm_cell(ltm, stm, event, params, variant="lesson"):
+    """One LSTM step, computed in float32."""
+    p = {k: v.astype(np.float32) for k, v in params.items()}
+    z = np.concatenate([stm, event], axis=1).astype(np.float32)
+    sig = lambda a: 1 / (1 + np.exp(-a))
+    N, i = np.tanh(z @ p["W_n"] + p["b_n"]), sig(z @ p["W_i"] + p["b_i"])
+    f, V = sig(z @ p["W_f"] + p["b_f"]), sig(z @ p["W_v"] + p["b_v"])
+    kept = ltm.astype(np.float32) * f
+    new_ltm = kept + N * i
+    if variant == "lesson":
+        return new_ltm, np.tanh(kept @ p["W_u"] + p["b_u"]) * V
+    return new_ltm, V * np.tanh(new_ltm)
+'''
+
+RENAMED_EINSUM_CELL = '''def lstm_cell(c, h, x, weights, kind="lesson"):
+    """One LSTM step with its own parameter names, einsum and a helper of its own."""
+    def gate(name, squash):
+        xh = np.hstack([h, x])
+        return squash(np.einsum("bz,zh->bh", xh, weights["W_" + name]) + weights["b_" + name])
+    sig = lambda a: np.exp(-np.logaddexp(0, -a))
+    kept = c * gate("f", sig)
+    new_c = kept + gate("n", np.tanh) * gate("i", sig)
+    out = gate("v", sig)
+    print("step done")
+    if kind == "lesson":
+        return new_c, np.tanh(kept @ weights["W_u"] + weights["b_u"]) * out
+    return new_c, out * np.tanh(new_c)
+'''
+
+IN_PLACE_FORGET = """z = np.concatenate([stm, event], axis=1) @ W_f + b_f
+ltm *= 1 / (1 + np.exp(-z))
+return ltm"""
+
+OWN_ARRAY_IN_PLACE = """f = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_f + b_f)))
+kept = ltm.copy()
+kept *= f
+return kept"""
+
+
+def _write_class(folder, lesson, notebooks):
+    for student, nb in notebooks.items():
+        b.write(folder / student, lesson, nb)
+
+
+def _scores(state, prefix):
+    return {gid: v[0] for gid, v in state["scores"].items() if gid.endswith(prefix)}
+
+
+@pytest.fixture(scope="module")
+def lesson06(bwrap, tmp_path_factory):
+    root = tmp_path_factory.mktemp("fair06")
+    _write_class(root / "subs", L06, {
+        "float32": b.solved(L06, {"lstm_cell": FLOAT32_CELL}),
+        "renamed_einsum": b.solved(L06, {"lstm_cell": RENAMED_EINSUM_CELL}),
+    })
+    first = {s["student_id"]: s for s in grade(L06, root / "subs", root / "out", progress=False)}
+    again = {s["student_id"]: s for s in grade(L06, root / "subs", root / "out", force=True, progress=False)}
+    return first, again
+
+
+@pytest.mark.parametrize("student", ["float32", "renamed_einsum"])
+def test_correct_cell_in_another_style_earns_full_marks(lesson06, student):
+    state = lesson06[0][student]
+    assert _scores(state, "lstm_cell") == {"check_lstm_cell": 1, "hidden_lstm_cell": 2}, state["messages"]
+
+
+@pytest.mark.parametrize("student", ["float32", "renamed_einsum"])
+def test_a_regrade_gives_the_same_scores_and_messages(lesson06, student):
+    first, again = lesson06[0][student], lesson06[1][student]
+    assert first["scores"] == again["scores"] and first["messages"] == again["messages"]
+
+
+@pytest.fixture(scope="module")
+def lesson03(bwrap, tmp_path_factory):
+    root = tmp_path_factory.mktemp("fair03")
+    _write_class(root / "subs", L03, {
+        "in_place": b.solved(L03, {"forget_gate": b.body(L03, "forget_gate", IN_PLACE_FORGET)}),
+        "own_array": b.solved(L03, {"forget_gate": b.body(L03, "forget_gate", OWN_ARRAY_IN_PLACE)}),
+    })
+    return {s["student_id"]: s for s in grade(L03, root / "subs", root / "out", progress=False)}
+
+
+def test_changing_the_callers_ltm_loses_the_points_and_says_why(lesson03):
+    state = lesson03["in_place"]
+    assert _scores(state, "forget_gate") == {"check_forget_gate": 0, "hidden_forget_gate": 0}
+    assert "ltm *= f" in state["messages"]["check_forget_gate"]
+    assert _scores(state, "memory_half_life") == {"check_memory_half_life": 1, "hidden_memory_half_life": 2}
+
+
+def test_in_place_work_on_its_own_copy_is_fine(lesson03):
+    assert _scores(lesson03["own_array"], "forget_gate") == {"check_forget_gate": 1, "hidden_forget_gate": 2}
+
+
+def test_the_course_secret_stays_in_the_results_folder(lesson03, tmp_path_factory):
+    secrets = list(tmp_path_factory.getbasetemp().glob("fair03*/out/course_secret"))
+    assert secrets and all(oct(p.stat().st_mode & 0o777) == "0o600" for p in secrets)
+    assert json.dumps(lesson03).count(secrets[0].read_text().strip()) == 0
