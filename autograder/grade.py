@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolE
 from pathlib import Path
 
 from . import notebooks, sandbox, scan, submission
-from .calls import as_cases, calls_for
+from .calls import as_cases, calls_for, course_secret, seed_for
 from .gradebook import autograded_notebook, render_feedback, save_grades, setup
 from .graded import GRADED
 from .nbgrader_setup import ROOT
@@ -86,7 +86,7 @@ def run_stage(student_dir, context):
     lesson = context["lesson"]
     master, released = context["master_nb"], context["released_nb"]
     sub = submission.read(submission.find(Path(student_dir), lesson))
-    calls = calls_for(lesson)
+    calls = calls_for(lesson, seed_for(context["secret"], sub.student, lesson))
     cell_log, flags = {}, list(sub.flags)
     if sub.notebook is not None:
         program = submission.program(sub, master, released)
@@ -247,7 +247,7 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
     context = {"lesson": lesson, "out": str(out), "db_url": db_url, "unsafe": unsafe,
                "master_nb": notebooks.read(Path(root) / "source" / lesson / f"{lesson}.ipynb"),
                "released_nb": notebooks.read(released), "fingerprint": stamp, "hashes": hashes,
-               "mpl_cache": _mpl_cache(out)}
+               "mpl_cache": _mpl_cache(out), "secret": course_secret(out)}
     if pending:
         _grade_pending(pending, context, workers, states, len(students), progress)
     ordered = [states[p.name] for p in students]

@@ -13,6 +13,7 @@ import json
 import os
 import resource
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -35,6 +36,7 @@ MEMORY_BYTES = 4 << 30
 CPU_SECONDS = 120
 FILE_BYTES = 64 << 20
 PROCESSES = 24
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # one result file, as written: uncompressed float64
 MAX_RESULT_VALUES = 5_000_000   # numbers accepted from one call's result
 # The scratch quota, the whole-sandbox cgroup limits and the uid pool (200000-200999 by
 # default, $LSTM_SANDBOX_UIDS to change it) are constants of autograder/host.py.
@@ -294,32 +296,56 @@ def _progress(scratch):
 
 
 def _read_result(path):
-    """(value, error, warning) from one result file; never trusts its contents."""
+    """(value, error, warning, changed arguments) from one result file.
+
+    Never trusts its contents: the file must be a regular file (not a link), at most
+    MAX_RESULT_BYTES, an uncompressed npz whose members' declared sizes add up to no
+    more than the file (so nothing inflates in the grader's memory), holding float64
+    arrays of MAX_RESULT_VALUES values at most and a JSON record."""
+    import zipfile
+
     from lessonkit.values import unflatten
 
-    if not path.is_file():
-        return None, "no result (the function did not finish)", None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if not isinstance(meta, dict):
-                raise ValueError("bad record")
-            if meta.get("error"):
-                return None, str(meta["error"])[:500], None
-            arrays, count = [], 0
-            for k in range(len(data.files) - 1):
-                arr = data[f"a{k}"]
-                if arr.dtype != np.float64:
-                    raise ValueError("not float64")
-                count += arr.size
-                if count > MAX_RESULT_VALUES:
-                    raise ValueError("too large")
-                arrays.append(arr)
-            value = unflatten(_checked_structure(meta["structure"], len(arrays)), arrays)
-            warning = meta.get("warning")
-            return value, None, str(warning)[:300] if warning else None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None, "no result (the function did not finish)", None, ()
+    except OSError as exc:
+        return None, f"an unreadable result ({type(exc).__name__})", None, ()
+    try:
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESULT_BYTES:
+                raise ValueError("not a small regular file")
+            with zipfile.ZipFile(f) as archive:
+                members = archive.infolist()
+                if any(m.compress_type != zipfile.ZIP_STORED for m in members) or \
+                        sum(m.file_size for m in members) > info.st_size:
+                    raise ValueError("compressed or inflated")
+            f.seek(0)
+            with np.load(f, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                if not isinstance(meta, dict):
+                    raise ValueError("bad record")
+                if meta.get("error"):
+                    return None, str(meta["error"])[:500], None, ()
+                dtypes = meta.get("dtypes") or []
+                arrays, count = [], 0
+                for k in range(len(data.files) - 1):
+                    arr = data[f"a{k}"]
+                    if arr.dtype != np.float64:
+                        raise ValueError("not float64")
+                    count += arr.size
+                    if count > MAX_RESULT_VALUES:
+                        raise ValueError("too large")
+                    # float32 values came as float64 exactly; judged at float32's tolerance
+                    arrays.append(arr.astype(np.float32) if k < len(dtypes) and dtypes[k] == "float32" else arr)
+                value = unflatten(_checked_structure(meta["structure"], len(arrays)), arrays)
+                warning = meta.get("warning")
+                changed = tuple(str(c)[:40] for c in meta.get("changed") or [])[:10]
+                return value, None, str(warning)[:300] if warning else None, changed
     except Exception as exc:  # noqa: BLE001 - a forged or broken file is the student's loss
-        return None, f"an unreadable result ({type(exc).__name__})", None
+        return None, f"an unreadable result ({type(exc).__name__})", None, ()
 
 
 def _checked_structure(desc, n_arrays):

@@ -215,7 +215,6 @@ class _Finder(ast.NodeVisitor):
             elif isinstance(value, ast.Call) and (self.resolve(value.func) or "") in NAMESPACE_CALLS:
                 self.add(f"writes to a namespace through {text}")
 
-
     def visit_Assign(self, node):
         for target in node.targets:
             self._assigned(target)

@@ -92,13 +92,13 @@ def test_a_fork_bomb_in_one_run_leaves_a_concurrent_run_alone(bwrap, tmp_path):
     for t in threads:
         t.join()
     honest = results["honest"]
-    assert all(value is not None and error is None for value, error, _ in honest.results.values()), honest
+    assert all(value is not None and error is None for value, error, _, _ in honest.results.values()), honest
 
 
 def test_only_numbers_come_back(bwrap, tmp_path):
     code = RNN_CELL.replace("return np.tanh", "return 'not an array' if memory.shape[0] else np.tanh")
     result = sandbox.run([code], calls(1), tmp_path / "strings")
-    value, error, _ = result.results[0]
+    value, error, _, _ = result.results[0]
     assert value is None and "not numbers" in error
 
 
