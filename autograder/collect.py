@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from .submission import MAX_NOTEBOOK_BYTES, Unreadable, id_problem, read_regular
+from .submission import MAX_NOTEBOOK_BYTES, Unreadable, id_problem, read_capped, read_regular
 
 DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.\-]+?)_"
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "__MACOSX"}
@@ -36,17 +36,8 @@ def _shown(name):
 
 def _read_zip_entry(archive, info, limit=MAX_NOTEBOOK_BYTES):
     """The entry's bytes, counted while they are decompressed (the header may lie)."""
-    chunks, size = [], 0
     with archive.open(info) as src:
-        while size <= limit:
-            chunk = src.read(min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    if size > limit:
-        raise Unreadable(f"it is over {limit // 1_000_000} MB; notebooks here are far smaller")
-    return b"".join(chunks)
+        return read_capped(src.read, limit)
 
 
 def _entries(download, problems, stack):

@@ -352,6 +352,10 @@ def write_csv(states, path, lesson, released_path):
                                                "max_score", "flags"]])
         for s in states:
             scores = s.get("scores", {})
+            if s.get("not_graded"):  # the grader's failure, not the student's zero: no scores
+                writer.writerow([csv_safe(x) for x in [s["student_id"], lesson, *[""] * len(cells), "",
+                                                       f"{max_score:g}", s["error"]]])
+                continue
             row = [float(scores.get(gid, [0, points])[0] or 0) for gid, points in cells]
             flags = list(s.get("flags", []))
             if s.get("error"):

@@ -110,6 +110,21 @@ def find(student_dir, lesson):
     return sub
 
 
+def read_capped(read, limit):
+    """Bytes from ``read(n)`` until it returns nothing, counted as they come (a header or
+    a stat may lie); Unreadable past ``limit``."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = read(min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise Unreadable(f"it is over {limit // 1_000_000} MB; notebooks here are far smaller")
+    return b"".join(chunks)
+
+
 def read_regular(path, limit=MAX_NOTEBOOK_BYTES, base=None):
     """The bytes of ``path``, a regular file, never through a link: each folder below
     ``base`` (default: the file's own folder) and the file itself are opened with
@@ -131,16 +146,7 @@ def read_regular(path, limit=MAX_NOTEBOOK_BYTES, base=None):
             raise Unreadable(f"it could not be opened ({errno.errorcode.get(exc.errno, 'error')})") from None
         if not stat.S_ISREG(os.fstat(fds[-1]).st_mode):
             raise Unreadable("it is not a regular file")
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fds[-1], min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise Unreadable(f"it is over {limit // 1_000_000} MB; notebooks here are far smaller")
-        return b"".join(chunks)
+        return read_capped(lambda n: os.read(fds[-1], n), limit)
     finally:
         for fd in fds:
             os.close(fd)

@@ -386,6 +386,7 @@ def test_an_infrastructure_failure_is_not_graded_never_a_zero(bwrap, tmp_path, m
     assert code == 1 and "bob: OSError: [Errno 28] No space left on device" in err, err
     rows = {r["student_id"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))}
     assert rows["bob"]["flags"].startswith("not graded: OSError: [Errno 28] No space left on device")
+    assert rows["bob"]["score"] == rows["bob"]["check_rnn_cell"] == ""   # not a zero
     assert rows["ada"]["score"] == rows["cy"]["score"] == "9" and not rows["ada"]["flags"]
     state = (tmp_path / "out" / "state" / "bob.json").read_text()
     assert "not graded" in state and "fingerprint" not in state   # graded again next run
