@@ -103,25 +103,12 @@ def _numeric(part):
     return arr
 
 
-def _changed(before, after):
-    """Names of the arguments the call changed in place (arrays, or dicts of arrays)."""
-    import numpy as np
-
-    changed = []
-    for key, old in before.items():
-        new = after[key]
-        olds, news = (old, new) if isinstance(old, dict) else ({"": old}, {"": new})
-        if not isinstance(news, dict) or list(olds) != list(news) or any(
-                isinstance(o, np.ndarray) and not np.array_equal(o, np.asarray(news[k]), equal_nan=True)
-                for k, o in olds.items()):
-            changed.append(key)
-    return changed
-
-
 def call_function(namespace, case, out_path):
     import copy
 
     import numpy as np
+
+    from lessonkit.compare import changed_arguments
 
     name = case.what
     record = {"function": name}
@@ -137,9 +124,9 @@ def call_function(namespace, case, out_path):
                 with contextlib.redirect_stdout(_Sink()), contextlib.redirect_stderr(_Sink()):
                     # positionally, in the reference's order: the student's parameter names do not matter
                     value = fn(*args.values())
-                changed = _changed(case.args, args)
+                changed = changed_arguments(case.args, args)
                 if changed:
-                    record["changed"] = changed
+                    record["changed"] = list(changed)
                 desc, parts = _encode(value)
                 record["structure"] = desc
                 # float32 answers are judged at float32's tolerance; the values go as float64

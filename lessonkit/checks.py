@@ -9,7 +9,7 @@ AssertionError when any case fails, so an nbgrader test cell fails with it.
 import copy
 
 from . import messages, stored
-from .compare import call, changed_input, compare, confirm_mistakes
+from .compare import call, compare, confirm_mistakes
 
 
 class CheckFailed(AssertionError):
@@ -21,9 +21,7 @@ def run_cases(fn, name):
     spec = stored.spec(name)
     cases, judged = stored.load(name), []
     for case in cases:
-        value, failure = call(fn, copy.deepcopy(case.args))
-        if failure and failure.kind == "changed_input":
-            failure = changed_input(name, failure.changed, spec.in_place)
+        value, failure = call(fn, copy.deepcopy(case.args), spec.in_place)
         verdict = failure or compare(value, case.expected, spec.outputs, case.mistakes)
         judged.append((value, case.expected, case.mistakes, verdict))
     return list(zip(cases, confirm_mistakes(judged, spec.outputs)))

@@ -19,7 +19,6 @@ a sequence of steps loses a few more, so a correct float32 answer differs from t
 float64 reference by up to ~1e-6; float16 and other small floats are judged as float32.
 ``python -m autograder sync`` checks that every named misconception stays apart from the
 right answer and from the others at the float32 tolerance (the looser one)."""
-RTOL, ATOL = TOLERANCES["float64"]
 
 
 @dataclass
@@ -41,14 +40,15 @@ class Verdict:
 OK = Verdict(True, "ok")
 
 
-def call(fn, args):
+def call(fn, args, in_place=()):
     """Run ``fn`` on ``args`` (a dict in the order of the function's parameters, passed
     positionally, so a student's own parameter names do not matter); return
     (value, None) or (None, failing Verdict).
 
     Warnings count as failures: nbgrader scores a test cell that writes to stderr
     as 0, so a warning is worth knowing about before grading. So does changing an
-    argument in place: the caller's arrays must be left as they were.
+    argument in place: the caller's arrays must be left as they were; ``in_place`` is
+    the spec's named in-place misconceptions (see :func:`changed_input`).
     """
     name = getattr(fn, "__name__", "your function")
     before = copy.deepcopy(args)
@@ -64,7 +64,7 @@ def call(fn, args):
         return None, Verdict(False, "warning", messages.warned(name, f"{w.category.__name__}: {w.message}"))
     changed = changed_arguments(before, args)
     if changed:
-        return None, changed_input(name, changed)
+        return None, changed_input(name, changed, in_place)
     return value, None
 
 

@@ -72,9 +72,15 @@ class Graded:
     name: str
     reference: object
     lesson: str
-    spec: Spec
+    declared: Spec
+    """The spec as ``graded`` declared it; :attr:`spec` adds the in-place misconceptions."""
     cases: list = field(default_factory=list)
     mistakes: list = field(default_factory=list)
+
+    @property
+    def spec(self):
+        return replace(self.declared, in_place=tuple(
+            (m.changes, m.name, m.message) for m in self.mistakes if m.changes))
 
     def ordered(self, args):
         """``args`` in the order of the reference's parameters (calls are positional)."""
@@ -126,8 +132,6 @@ def mistake(slug, message, warns=False, changes=None):
         entry = _current[0]
         assert fn.__name__ == entry.name, f"a mistake of {entry.name} must be a function named {entry.name}"
         entry.mistakes.append(Mistake(slug, message, fn, warns, changes))
-        if changes:
-            entry.spec = replace(entry.spec, in_place=(*entry.spec.in_place, (changes, slug, message)))
         # Keep the module-level name bound to the reference, as it is bound to the
         # student's right answer in a notebook, so later mistakes that call it get that.
         return entry.reference
