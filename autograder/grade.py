@@ -351,17 +351,13 @@ def write_csv(states, path, lesson, released_path):
         writer.writerow([csv_safe(x) for x in ["student_id", "lesson", *[gid for gid, _ in cells], "score",
                                                "max_score", "flags"]])
         for s in states:
-            scores = s.get("scores", {})
             if s.get("not_graded"):  # the grader's failure, not the student's zero: no scores
-                writer.writerow([csv_safe(x) for x in [s["student_id"], lesson, *[""] * len(cells), "",
-                                                       f"{max_score:g}", s["error"]]])
-                continue
-            row = [float(scores.get(gid, [0, points])[0] or 0) for gid, points in cells]
-            flags = list(s.get("flags", []))
-            if s.get("error"):
-                flags.insert(0, s["error"])
-            if s.get("problem"):
-                flags.insert(0, s["problem"])
-            writer.writerow([csv_safe(x) for x in [s["student_id"], lesson, *(f"{x:g}" for x in row),
-                                                   f"{sum(row):g}", f"{max_score:g}", "; ".join(flags)]])
+                shown, total, flags = [""] * len(cells), "", [s["error"]]
+            else:
+                scores = s.get("scores", {})
+                row = [float(scores.get(gid, [0, points])[0] or 0) for gid, points in cells]
+                shown, total = [f"{x:g}" for x in row], f"{sum(row):g}"
+                flags = [x for x in (s.get("problem"), s.get("error")) if x] + list(s.get("flags", []))
+            writer.writerow([csv_safe(x) for x in [s["student_id"], lesson, *shown, total, f"{max_score:g}",
+                                                   "; ".join(flags)]])
     os.replace(tmp, path)

@@ -82,17 +82,7 @@ print("nproc", resource.getrlimit(resource.RLIMIT_NPROC)[0], "cpu", resource.get
 def test_a_fork_bomb_in_one_run_leaves_a_concurrent_run_alone(bwrap, tmp_path):
     bomb = "import os, time\nfor _ in range(200):\n    try:\n        os.fork()\n    except OSError:\n" \
            "        time.sleep(3)\n        break\n"
-    results = {}
-    threads = [threading.Thread(target=lambda: results.setdefault(
-        "bomb", sandbox.run([bomb, RNN_CELL], calls(), tmp_path / "bomb"))),
-               threading.Thread(target=lambda: results.setdefault(
-                   "honest", sandbox.run([RNN_CELL], calls(), tmp_path / "honest")))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    honest = results["honest"]
-    assert all(value is not None and error is None for value, error, _, _ in honest.results.values()), honest
+    honest_beside(bomb, tmp_path)   # asserts that the honest run got every value
 
 
 def test_only_numbers_come_back(bwrap, tmp_path):
