@@ -293,17 +293,16 @@ def _grade_pending(pending, context, workers, states, total, progress):
     bar.close()
 
 
-def _failed(name, lesson, exc, out=None):
+def _failed(name, lesson, exc, out):
     """The state of a student the grader could not grade: the grader's fault, never a 0.
     Its state file has no fingerprint, so the next run grades the student again."""
     cause = str(exc) if isinstance(exc, NotGraded) else f"{type(exc).__name__}: {exc}"
     state = {"student_id": name, "lesson": lesson, "scores": {}, "flags": [],
              "error": f"not graded: {cause}", "not_graded": cause}
-    if out is not None:
-        try:
-            _write_json(Path(out) / "state" / f"{name}.json", state)
-        except OSError:
-            pass   # a full disk: the state is still in grades.csv and the command's exit status
+    try:
+        _write_json(Path(out) / "state" / f"{name}.json", state)
+    except OSError:
+        pass   # a full disk: the state is still in grades.csv and the command's exit status
     return state
 
 

@@ -94,12 +94,11 @@ def capped_cell(cell_type, source):
 
 def _cap(cell):
     """Cut an existing cell's source to its cap, in place (once)."""
-    source = cell.get("source", "")
-    cap = CODE_CHARS if cell.get("cell_type") == "code" else MARKDOWN_CHARS
-    if len(source) > cap and not _truncated(cell):
-        cut = capped_cell("code" if cell.get("cell_type") == "code" else "markdown", source)
-        cell["source"] = cut.source
-        cell.setdefault("metadata", {})["autograder"] = cut.metadata["autograder"]
+    if not _truncated(cell):
+        cut = capped_cell(cell.get("cell_type"), cell.get("source", ""))
+        if _truncated(cut):
+            cell["source"] = cut.source
+            cell.setdefault("metadata", {})["autograder"] = cut.metadata["autograder"]
 
 
 def setup(lesson, out_dir, source_root):

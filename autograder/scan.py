@@ -72,8 +72,6 @@ LATER_LESSONS = {"lessonkit.autodiff": ("08", "the course's autodiff engine of l
 
 
 class _Finder(ast.NodeVisitor):
-    aliases = {}   # imported name -> what it stands for (set by scan)
-
     def resolve(self, node):
         """The dotted name ``node`` stands for, through import aliases, or None."""
         parts = []
@@ -93,9 +91,10 @@ class _Finder(ast.NodeVisitor):
         if any(dotted == name or dotted.startswith(name + ".") for name in ENVIRONMENT):
             self.add("reads environment variables (can tell when it is being graded)")
 
-    def __init__(self, lesson=None):
+    def __init__(self, lesson=None, aliases=None):
         self.found = []
         self.lesson = lesson
+        self.aliases = aliases or {}   # imported name -> what it stands for
 
     def add(self, text):
         if text not in self.found:
@@ -233,8 +232,7 @@ class _Finder(ast.NodeVisitor):
 def scan(sources, lesson=None):
     """Flags (sentences) for what the student's code does that grading should know;
     ``lesson`` (e.g. "07_backprop") decides which course modules are a later lesson's."""
-    finder = _Finder(lesson)
-    finder.aliases = _aliases(sources)
+    finder = _Finder(lesson, _aliases(sources))
     for source in sources:
         try:
             tree = ast.parse(source)
