@@ -46,7 +46,11 @@ class Mistake:
     """Found by the argument it changes in place (its output may be right)."""
 
     def output(self, args):
-        """This mistake's answer on ``args`` (a copy is used), or None where it fails."""
+        """This mistake's answer on ``args`` (a copy is used), or None where it fails, and
+        always None for a mistake recognised by the argument it changes: its output may
+        equal another wrong answer (or the right one) and must not name it."""
+        if self.changes:
+            return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
+from autograder.calls import calls_for, seed_for
 from autograder.grade import grade
+from autograder.graded import GRADED
 
 from . import builders as b
 
@@ -108,3 +110,13 @@ def test_the_course_secret_stays_in_the_results_folder(lesson03, tmp_path_factor
     secrets = list(tmp_path_factory.getbasetemp().glob("fair03*/out/course_secret"))
     assert secrets and all(oct(p.stat().st_mode & 0o777) == "0o600" for p in secrets)
     assert json.dumps(lesson03).count(secrets[0].read_text().strip()) == 0
+
+
+@pytest.mark.parametrize("lesson", ["01_rnn", L03, "08_lstm_vs_rnn"])
+def test_in_place_misconceptions_are_named_only_by_the_change(lesson):
+    """An in-place mistake's output may equal a wrong answer made another way (a correct
+    first_event_influence over a zero rnn_cell gives zeros too): only the change names it."""
+    in_place = {m.name for g in GRADED.values() if g.lesson == lesson for m in g.mistakes if m.changes}
+    assert in_place
+    named = {name for call in calls_for(lesson, seed_for("secret", "ada", lesson)) for name, _, _ in call.mistakes}
+    assert not named & in_place
