@@ -5,8 +5,8 @@ A spec is declared once, beside the graded function's cases and misconceptions, 
 function's stored cases (``lessonkit/data/cases/<fn>.npz``), where the student-side
 hidden check reads it. A spec holds no answers.
 
-Shapes are written as letters: B batch, H hidden, X inputs, T time steps, Z = H + X
-(the joined [stm, event]).
+Shapes are written as letters: B batch, H hidden, X inputs, T time steps, K classes
+(the scores of a head), Z = H + X (the joined [stm, event]).
 """
 
 from dataclasses import asdict, dataclass
@@ -16,7 +16,7 @@ import numpy as np
 from .testfunctions import FUNCTIONS
 
 KINDS = ("normal", "weight", "wide", "factor", "positive", "lstm_params", "lstm_params_standard",
-         "gru_params", "function")
+         "gru_params", "function", "label", "bound")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,12 @@ class Arg:
     (spanning ±1000, for functions that must not overflow), ``factor`` (in (0, 1)),
     ``positive`` (in (0.1, 3)), ``lstm_params`` / ``lstm_params_standard`` /
     ``gru_params`` (dicts of weights from :mod:`solutions.params`' initialisers),
-    ``function`` (one of :data:`lessonkit.testfunctions.FUNCTIONS`; no shape).
+    ``function`` (one of :data:`lessonkit.testfunctions.FUNCTIONS`; no shape),
+    ``label`` (integers in [0, K), e.g. the right class of each row), ``bound`` (a
+    positive float set against the global norm of the arguments drawn before it, the
+    square root of the sum of the squares of all their entries: below that norm in
+    some hidden calls and above it in the others, so that a threshold on the norm, as
+    in clipping, is always seen from both sides; no shape).
     """
 
     name: str
@@ -76,8 +81,23 @@ class Spec:
                    tuple(tuple(m) for m in data.get("in_place", ())))
 
 
+def global_norm(values):
+    """The square root of the sum of the squares of every entry of ``values`` (arrays,
+    dicts of arrays or floats)."""
+    total = 0.0
+    for v in values:
+        for part in (v.values() if isinstance(v, dict) else [v]):
+            total += float(np.sum(np.square(part)))
+    return float(np.sqrt(total))
+
+
+BOUND_FACTORS = {"below": (0.3, 0.8), "above": (1.25, 3.0)}
+"""A ``bound`` argument is the global norm of the arguments before it times a factor from
+one of these ranges: "below" (the norm is above the bound) or "above" (it is below)."""
+
+
 def draw_arg(arg, shape, rng, sizes):
-    """One argument's value, drawn with ``rng``."""
+    """One argument's value, drawn with ``rng`` (a ``bound`` is set by :func:`draw`)."""
     if arg.kind in ("lstm_params", "lstm_params_standard", "gru_params"):
         # solutions' own initialisers, handed this generator (default_rng returns it as is)
         from solutions.params import init_gru_params, init_params
@@ -97,36 +117,50 @@ def draw_arg(arg, shape, rng, sizes):
         return float(rng.uniform(0.1, 3.0)) if shape == () else rng.uniform(0.1, 3.0, size=shape)
     if arg.kind == "function":
         return FUNCTIONS[sorted(FUNCTIONS)[int(rng.integers(len(FUNCTIONS)))]]
+    if arg.kind == "label":
+        return rng.integers(0, sizes["K"], size=shape)
     if arg.kind == "normal":
         return rng.normal(size=shape)
     raise ValueError(f"unknown kind {arg.kind!r}")
 
 
-def draw(spec, sizes, rng):
-    """Keyword arguments for ``spec``'s function at ``sizes`` (dict of B, H, X, T)."""
-    return {a.name: draw_arg(a, spec.shape_of(a.shape, sizes), rng, sizes) for a in spec.args}
+def draw(spec, sizes, rng, side="below"):
+    """Keyword arguments for ``spec``'s function at ``sizes`` (dict of B, H, X, T, K);
+    ``side`` ("below" or "above") places each ``bound`` argument against the norm."""
+    args = {}
+    for a in spec.args:
+        if a.kind == "bound":
+            low, high = BOUND_FACTORS[side]
+            args[a.name] = global_norm(args.values()) * float(rng.uniform(low, high))
+        else:
+            args[a.name] = draw_arg(a, spec.shape_of(a.shape, sizes), rng, sizes)
+    return args
 
 
 ODD_SIZES = (
-    {"B": 1, "H": 3, "X": 5, "T": 1},   # batch of one, one time step, hidden < inputs
-    {"B": 4, "H": 6, "X": 1, "T": 2},   # one input feature, hidden > inputs
-    {"B": 2, "H": 1, "X": 2, "T": 7},   # one hidden unit, longer sequence
+    {"B": 1, "H": 3, "X": 5, "T": 1, "K": 3},   # batch of one, one time step, hidden < inputs
+    {"B": 4, "H": 6, "X": 1, "T": 2, "K": 2},   # one input feature, hidden > inputs
+    {"B": 2, "H": 1, "X": 2, "T": 7, "K": 5},   # one hidden unit, longer sequence
 )
 """Sizes a hard-coded or shape-confused answer gets wrong, used by hidden tests."""
 
 
 def random_sizes(rng):
     return {"B": int(rng.integers(2, 6)), "H": int(rng.integers(2, 8)),
-            "X": int(rng.integers(2, 8)), "T": int(rng.integers(2, 9))}
+            "X": int(rng.integers(2, 8)), "T": int(rng.integers(2, 9)), "K": int(rng.integers(2, 7))}
 
 
 def hidden_inputs(spec, rng, trials=3):
     """[(what, kwargs)] of a hidden test: ``trials`` random sizes and the odd ones, for
     every variant. The one generator behind the notebook's hidden check (stock nbgrader)
-    and the course's grader."""
+    and the course's grader. A ``bound`` argument alternates between below and above the
+    norm it is set against, so each variant sees both sides (three calls each)."""
     inputs = []
     for variant in spec.variants:
-        for sizes in [random_sizes(rng) for _ in range(trials)] + list(ODD_SIZES):
+        for index, sizes in enumerate([random_sizes(rng) for _ in range(trials)] + list(ODD_SIZES)):
+            side = ("below", "above")[index % 2]
             what = ", ".join([f"{k} {v}" for k, v in sizes.items()] + [f"{k}={v!r}" for k, v in variant.items()])
-            inputs.append((what, {**draw(spec, sizes, rng), **variant}))
+            what += "".join(f", norm {'above' if side == 'below' else 'below'} {a.name}"
+                            for a in spec.args if a.kind == "bound")
+            inputs.append((what, {**draw(spec, sizes, rng, side), **variant}))
     return inputs

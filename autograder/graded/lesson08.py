@@ -22,7 +22,7 @@ def _norm(grads):
 
 # --- clip_gradients ----------------------------------------------------------------
 
-graded(solutions.clip_gradients, LESSON, takes=("lstm_params", "positive"))
+graded(solutions.clip_gradients, LESSON, takes=("lstm_params", "bound"))
 
 @case("a gradient far above max_norm = 1: every array scaled by the same factor")
 def _(rng):
@@ -46,7 +46,11 @@ def _(rng):
 def _(rng):
     grads = _arrays(rng, 2, 3)
     grads = {k: g / np.sqrt(np.sum(g**2)) for k, g in grads.items()}  # each array has norm 1
-    grads["W_f"] = 2.0 * grads["W_f"]                                 # W_f alone has norm 2
+    W_f = grads["W_f"].copy()
+    W_f[0, 0] = 0.0
+    W_f = W_f / np.sqrt(np.sum(W_f**2))
+    W_f[0, 0] = np.sqrt(3.0)            # W_f alone has norm 2, and one entry above 1.5
+    grads["W_f"] = W_f
     return dict(grads=grads, max_norm=1.5)
 
 
@@ -82,6 +86,38 @@ def clip_gradients(grads, max_norm):
 def clip_gradients(grads, max_norm):
     norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
     return {key: g / norm if norm > max_norm else g for key, g in grads.items()}
+
+
+@mistake("always_rescaled",
+         "You rescaled the gradients to norm max_norm also when their global norm was already "
+         "below it, which makes small gradients larger. Clip only when the norm is above "
+         "max_norm: scale = max_norm / norm if norm > max_norm else 1.0.")
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+    return {key: g * max_norm / norm for key, g in grads.items()}
+
+
+@mistake("sum_of_array_norms",
+         "Your norm is the sum of the arrays' norms, which is larger than the global norm. "
+         "The global norm is the square root of the sum of the squares of every entry of "
+         "every array: np.sqrt(sum(np.sum(g**2) for g in grads.values())).")
+def clip_gradients(grads, max_norm):
+    norm = sum(np.sqrt(np.sum(g**2)) for g in grads.values())
+    scale = max_norm / norm if norm > max_norm else 1.0
+    return {key: g * scale for key, g in grads.items()}
+
+
+@mistake("loop_rebinding",
+         "Your gradients came back unchanged although their norm is above max_norm: "
+         "g = g * scale inside a loop over grads.values() only renames the loop variable, the "
+         "dict still holds the old arrays. Build and return a new dict: "
+         "{key: g * scale for key, g in grads.items()}.")
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+    for g in grads.values():
+        if norm > max_norm:
+            g = g * max_norm / norm
+    return grads
 
 
 @mistake("grads_scaled_in_place",
