@@ -88,6 +88,12 @@ def _(rng):
     return dict(events=rng.normal(size=(6, 1, 3)), memory0=np.zeros((1, 2)), W=W, b=b)
 
 
+@case("3 steps, batch 3 and inputs 3 (T = B = X): time is the first axis, events[t] is step t")
+def _(rng):
+    W, b = gate_weights(rng, 2, 3)
+    return dict(events=rng.normal(size=(3, 3, 3)), memory0=rng.normal(size=(3, 2)), W=W, b=b)
+
+
 @mistake("memory_not_carried",
          "Every step of yours starts again from memory0. Carry the memory forward: "
          "memory = rnn_cell(memory, events[t], W, b), then use that memory at the next step.")
@@ -124,6 +130,54 @@ def rnn_forward(events, memory0, W, b):
     for event in events:
         memory = rnn_cell(memory, event, W, b)
     return memory
+
+
+@mistake("zeros_not_memory0",
+         "Your first step starts from zeros, not from memory0. The memory before the first event "
+         "is the one you are given: start with memory = memory0, then "
+         "memory = rnn_cell(memory, events[t], W, b) at every step.")
+def rnn_forward(events, memory0, W, b):
+    memories, memory = [], np.zeros_like(memory0)
+    for event in events:
+        memory = rnn_cell(memory, event, W, b)
+        memories.append(memory)
+    return np.stack(memories)
+
+
+@mistake("one_buffer_appended",
+         "All your memories are the same array: you refilled one array in place (memory[:] = ...) "
+         "and appended it at every step, so every entry of the list shows the last values. Make a "
+         "new array per step: memory = rnn_cell(memory, event, W, b), then append it.")
+def rnn_forward(events, memory0, W, b):
+    memories, memory = [], memory0.copy()
+    for event in events:
+        memory[:] = rnn_cell(memory, event, W, b)
+        memories.append(memory)
+    return np.stack(memories)
+
+
+@mistake("time_on_axis_1",
+         "You read time from axis 1, as in CS231n's (N, T, D) layout. Here events are (T, B, X), "
+         "time first: loop `for event in events:` (events[t] is the batch of events at step t, "
+         "shape (B, X)) and return memories of shape (T, B, H).")
+def rnn_forward(events, memory0, W, b):
+    memories, memory = [], memory0
+    for t in range(events.shape[1]):
+        memory = rnn_cell(memory, events[:, t], W, b)
+        memories.append(memory)
+    return np.stack(memories)
+
+
+@mistake("time_on_last_axis",
+         "You read time from the last axis, as in Coursera's (n_x, m, T_x) layout. Here events "
+         "are (T, B, X), time first: events[t] is the batch of events at step t, shape (B, X); "
+         "loop `for event in events:`.")
+def rnn_forward(events, memory0, W, b):
+    memories, memory = [], memory0
+    for t in range(events.shape[-1]):
+        memory = rnn_cell(memory, events[..., t], W, b)
+        memories.append(memory)
+    return np.stack(memories)
 
 
 # --- first_event_influence ----------------------------------------------------------
