@@ -51,6 +51,13 @@ def sigmoid(x):
     return 1 / (1 - np.exp(-x))
 
 
+@mistake("missing_parentheses",
+         "Your σ is 1 + exp(-x): 1 / 1 + np.exp(-x) divides 1 by 1 first. Put the whole "
+         "denominator in parentheses, σ(x) = 1 / (1 + exp(-x)), in a form that never overflows.")
+def sigmoid(x):
+    return 1 / 1 + np.exp(-x)
+
+
 @mistake("naive_overflow",
          "1 / (1 + exp(-x)) is the right formula, but exp(-x) overflows for x below about -710 "
          "and numpy prints a warning. Only ever take exp of -|x|: with e = exp(-|x|), "
@@ -183,3 +190,12 @@ def learn_gate(stm, event, W_n, b_n, W_i, b_i):
 def learn_gate(stm, event, W_n, b_n, W_i, b_i):
     joined = np.concatenate([stm, event], axis=1)
     return np.tanh(joined @ W_n + b_n) + sigmoid(joined @ W_i + b_i)
+
+
+@mistake("dot_not_elementwise",
+         "You combined N and i with np.dot, a matrix product (it runs only when the batch and "
+         "the hidden size are equal, and then mixes the rows). The ignore factor scales each unit "
+         "of N on its own: multiply elementwise, N * i. Keep @ for [STM, E] @ W.")
+def learn_gate(stm, event, W_n, b_n, W_i, b_i):
+    joined = np.concatenate([stm, event], axis=1)
+    return np.dot(np.tanh(joined @ W_n + b_n), sigmoid(joined @ W_i + b_i))
