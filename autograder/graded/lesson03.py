@@ -57,7 +57,8 @@ def _(rng):
 
 @mistake("tanh_for_sigmoid",
          "Your forget factor uses tanh where σ belongs. tanh lies in (-1, 1), so it can flip the "
-         "sign of the memory; f must be a fraction in (0, 1): f = 1 / (1 + np.exp(-z)).")
+         "sign of the memory; f must be a fraction in (0, 1): f = 1 / (1 + np.exp(-a_f)), with "
+         "a_f = [STM, E] W_f + b_f.")
 def forget_gate(ltm, stm, event, W_f, b_f):
     return ltm * np.tanh(np.concatenate([stm, event], axis=1) @ W_f + b_f)
 
@@ -97,6 +98,23 @@ def forget_gate(ltm, stm, event, W_f, b_f):
 def forget_gate(ltm, stm, event, W_f, b_f):
     ltm *= 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_f + b_f)))
     return ltm
+
+
+@mistake("gate_reads_ltm",
+         "Your forget factor reads the long-term memory: you joined [LTM, E]. Every gate reads the "
+         "short-term memory and the event, f = σ([STM, E] W_f + b_f); the LTM is only what f "
+         "multiplies: np.concatenate([stm, event], axis=1).")
+def forget_gate(ltm, stm, event, W_f, b_f):
+    return ltm / (1 + np.exp(-(np.concatenate([ltm, event], axis=1) @ W_f + b_f)))
+
+
+@mistake("dot_not_elementwise",
+         "You combined f and the LTM with np.dot (transposed so that the shapes fit), which mixes "
+         "every row with every other: the result is (B, B), one number per pair of sequences. f "
+         "keeps a fraction of each unit: ltm * f, elementwise, shape (B, H).")
+def forget_gate(ltm, stm, event, W_f, b_f):
+    f = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_f + b_f)))
+    return np.dot(f, ltm.T)
 
 
 # --- memory_half_life -------------------------------------------------------------
