@@ -2,7 +2,7 @@
 
 Names follow the course (docs/design.md §3): LTM = long-term memory, STM = short-term
 memory, E = event. Shapes: ltm and stm (B, H), event (B, X), every W (H + X, H)
-acting on [stm, event] (except W_u, (H, H), acting on the forgotten LTM), every
+acting on [stm, event] (except W_u, (H, H), acting on the kept LTM, K = LTM ⊙ f), every
 b (H,).
 """
 
@@ -31,18 +31,18 @@ def forget_gate(ltm, stm, event, W_f, b_f):
     return ltm * sigmoid(linear(stm, event, W_f, b_f))
 
 
-def remember_gate(forgotten, learned):
-    """The new long-term memory: what we kept plus what we learned, (B, H)."""
-    return forgotten + learned
+def remember_gate(kept, learned):
+    """The new long-term memory: what we kept (K = LTM ⊙ f) plus what we learned, (B, H)."""
+    return kept + learned
 
 
-def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
     """The new short-term memory in the lesson's form: U ⊙ V, shape (B, H).
 
-    U = tanh(forgotten W_u + b_u) reads the forgotten long-term memory (B, H)
+    U = tanh(kept W_u + b_u) reads what the long-term memory kept, K = LTM ⊙ f (B, H),
     through W_u (H, H); V = σ([STM, E] W_v + b_v) chooses what to output.
     """
-    return np.tanh(forgotten @ W_u + b_u) * sigmoid(linear(stm, event, W_v, b_v))
+    return np.tanh(kept @ W_u + b_u) * sigmoid(linear(stm, event, W_v, b_v))
 
 
 def standard_use_gate(ltm, stm, event, W_v, b_v):
@@ -51,6 +51,6 @@ def standard_use_gate(ltm, stm, event, W_v, b_v):
     ``ltm`` is the *new* long-term memory C_t; o = σ([STM, E] W_v + b_v) is the
     lesson's V. It equals ``use_gate(ltm, stm, event, I, 0, W_v, b_v)``: the
     lesson's use gate with W_u = I, b_u = 0 and the new LTM in place of the
-    forgotten old one.
+    kept old one.
     """
     return sigmoid(linear(stm, event, W_v, b_v)) * np.tanh(ltm)

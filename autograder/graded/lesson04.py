@@ -16,55 +16,55 @@ graded(solutions.remember_gate, LESSON, takes=("BH", "BH"))
 
 @case("a batch of 3 memories with 4 units: shape (3, 4) and values")
 def _(rng):
-    return dict(forgotten=rng.normal(size=(3, 4)), learned=rng.uniform(-1, 1, size=(3, 4)))
+    return dict(kept=rng.normal(size=(3, 4)), learned=rng.uniform(-1, 1, size=(3, 4)))
 
 
 @case("a batch of one with 6 units")
 def _(rng):
-    return dict(forgotten=rng.normal(size=(1, 6)), learned=rng.uniform(-1, 1, size=(1, 6)))
+    return dict(kept=rng.normal(size=(1, 6)), learned=rng.uniform(-1, 1, size=(1, 6)))
 
 
 @case("row 0 learned nothing (new LTM = what was kept); "
                        "row 1 kept nothing (new LTM = what was learned)")
 def _(rng):
-    forgotten, learned = rng.normal(size=(2, 3)), rng.uniform(-1, 1, size=(2, 3))
+    kept, learned = rng.normal(size=(2, 3)), rng.uniform(-1, 1, size=(2, 3))
     learned[0] = 0.0
-    forgotten[1] = 0.0
-    return dict(forgotten=forgotten, learned=learned)
+    kept[1] = 0.0
+    return dict(kept=kept, learned=learned)
 
 
 @case("a new clue of the opposite sign cancels part of the old memory")
 def _(rng):
-    forgotten = rng.uniform(0.5, 1.5, size=(2, 2))
-    return dict(forgotten=forgotten, learned=-rng.uniform(0.2, 0.9, size=(2, 2)))
+    kept = rng.uniform(0.5, 1.5, size=(2, 2))
+    return dict(kept=kept, learned=-rng.uniform(0.2, 0.9, size=(2, 2)))
 
 
 @mistake("multiplied",
          "You multiplied what was kept by what was learned. The remember gate adds them: "
-         "forgotten + learned. A product would wipe the whole memory whenever nothing is learned.")
-def remember_gate(forgotten, learned):
-    return forgotten * learned
+         "kept + learned. A product would wipe the whole memory whenever nothing is learned.")
+def remember_gate(kept, learned):
+    return kept * learned
 
 
 @mistake("only_learned",
          "You returned only what was learned, so the old memory is overwritten at every step. "
-         "Keep it too: forgotten + learned.")
-def remember_gate(forgotten, learned):
+         "Keep it too: kept + learned.")
+def remember_gate(kept, learned):
     return learned
 
 
 @mistake("only_forgotten",
          "You returned only what the forget gate kept, so nothing new is ever learned. "
-         "Add the learn gate's output: forgotten + learned.")
-def remember_gate(forgotten, learned):
-    return forgotten
+         "Add the learn gate's output: kept + learned.")
+def remember_gate(kept, learned):
+    return kept
 
 
 @mistake("subtracted",
          "You subtracted one part from the other. The new memory is the sum of what was kept "
-         "and what was learned: forgotten + learned (a negative learned value already lowers it).")
-def remember_gate(forgotten, learned):
-    return forgotten - learned
+         "and what was learned: kept + learned (a negative learned value already lowers it).")
+def remember_gate(kept, learned):
+    return kept - learned
 
 
 # --- ltm_track -----------------------------------------------------------------------
@@ -159,3 +159,28 @@ def ltm_track(ltm0, forget_factors, learned):
     for f, new in zip(forget_factors, learned):
         ltm = remember_gate(ltm * f, new)
     return ltm
+
+
+@mistake("zeros_not_ltm0",
+         "Your track starts from an empty memory, not from ltm0. The first step forgets from, and "
+         "adds to, the memory you are given: ltm = ltm0 before the loop.")
+def ltm_track(ltm0, forget_factors, learned):
+    ltms, ltm = [], np.zeros_like(ltm0)
+    for f, new in zip(forget_factors, learned):
+        ltm = remember_gate(ltm * f, new)
+        ltms.append(ltm)
+    return np.stack(ltms)
+
+
+@mistake("in_place_track",
+         "Your ltm_track changed ltm0, the memory it was given: ltm = ltm0 makes no copy, and "
+         "ltm *= f and ltm += new then work in place on the caller's array (and the list holds that "
+         "one array T times). Make a new array per step: ltm = remember_gate(ltm * f, new).",
+         changes="ltm0")
+def ltm_track(ltm0, forget_factors, learned):
+    ltms, ltm = [], ltm0
+    for f, new in zip(forget_factors, learned):
+        ltm *= f
+        ltm += new
+        ltms.append(ltm)
+    return np.stack(ltms)

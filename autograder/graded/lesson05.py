@@ -18,7 +18,7 @@ def _weights(rng, H, X):
 
 def _use_args(rng, B, H, X):
     W_u, b_u, W_v, b_v = _weights(rng, H, X)
-    return dict(forgotten=rng.normal(size=(B, H)), stm=rng.normal(size=(B, H)),
+    return dict(kept=rng.normal(size=(B, H)), stm=rng.normal(size=(B, H)),
                 event=rng.normal(size=(B, X)), W_u=W_u, b_u=b_u, W_v=W_v, b_v=b_v)
 
 
@@ -42,10 +42,10 @@ def _(rng):
     return _use_args(rng, 1, 2, 5)
 
 
-@case("with a forgotten LTM of zeros, U = tanh(b_u): only the bias reaches U")
+@case("with a kept LTM of zeros, U = tanh(b_u): only the bias reaches U")
 def _(rng):
     args = _use_args(rng, 2, 3, 2)
-    args["forgotten"] = np.zeros((2, 3))
+    args["kept"] = np.zeros((2, 3))
     args["b_u"] = 2 * args["b_u"]
     return args
 
@@ -65,7 +65,7 @@ def _(rng):
     return args
 
 
-@case("with W_u = I and b_u = 0, U = tanh(forgotten): each unit read on its own")
+@case("with W_u = I and b_u = 0, U = tanh(kept): each unit read on its own")
 def _(rng):
     args = _use_args(rng, 2, 3, 2)
     args["W_u"], args["b_u"] = np.eye(3), np.zeros(3)
@@ -75,34 +75,34 @@ def _(rng):
 @case("a long-term memory beyond ±1 (it is never squashed): the output stays in (-1, 1)")
 def _(rng):
     args = _use_args(rng, 3, 3, 2)
-    args["forgotten"] = 3 * args["forgotten"]
+    args["kept"] = 3 * args["kept"]
     return args
 
 
 @mistake("tanh_sigmoid_swapped",
          "You swapped σ and tanh. U reads the long-term memory with tanh (what to say, in (-1, 1), "
          "sign included); V is the σ gate (how much of it to say, in (0, 1)): "
-         "U = np.tanh(forgotten @ W_u + b_u), V = 1 / (1 + np.exp(-([stm, event] @ W_v + b_v))).")
-def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
-    U = 1 / (1 + np.exp(-(forgotten @ W_u + b_u)))
+         "U = np.tanh(kept @ W_u + b_u), V = 1 / (1 + np.exp(-([stm, event] @ W_v + b_v))).")
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = 1 / (1 + np.exp(-(kept @ W_u + b_u)))
     V = np.tanh(np.concatenate([stm, event], axis=1) @ W_v + b_v)
     return U * V
 
 
 @mistake("no_W_u",
-         "Your U leaves out W_u. U is a small network of its own that reads the forgotten long-term "
-         "memory through its (H, H) matrix: U = np.tanh(forgotten @ W_u + b_u).")
-def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
-    U = np.tanh(forgotten + b_u)
+         "Your U leaves out W_u. U is a small network of its own that reads the kept long-term "
+         "memory through its (H, H) matrix: U = np.tanh(kept @ W_u + b_u).")
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = np.tanh(kept + b_u)
     V = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_v + b_v)))
     return U * V
 
 
 @mistake("tanh_before_matrix",
-         "You squashed the forgotten LTM before the matrix: tanh(forgotten) @ W_u + b_u. "
-         "The tanh comes last: first forgotten @ W_u + b_u, then np.tanh of the whole.")
-def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
-    U = np.tanh(forgotten) @ W_u + b_u
+         "You squashed the kept LTM before the matrix: tanh(kept) @ W_u + b_u. "
+         "The tanh comes last: first kept @ W_u + b_u, then np.tanh of the whole.")
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = np.tanh(kept) @ W_u + b_u
     V = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_v + b_v)))
     return U * V
 
@@ -110,8 +110,8 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
 @mistake("sum_not_product",
          "You added U and V. The use gate multiplies them elementwise: V says how much of each "
          "unit of U to let out, so return U * V.")
-def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
-    U = np.tanh(forgotten @ W_u + b_u)
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = np.tanh(kept @ W_u + b_u)
     V = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_v + b_v)))
     return U + V
 
@@ -119,17 +119,37 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
 @mistake("event_first",
          "You joined [event, stm], but W_v expects the short-term memory first: "
          "np.concatenate([stm, event], axis=1). Its first H rows act on the STM.")
-def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
-    U = np.tanh(forgotten @ W_u + b_u)
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = np.tanh(kept @ W_u + b_u)
     V = 1 / (1 + np.exp(-(np.concatenate([event, stm], axis=1) @ W_v + b_v)))
     return U * V
 
 
+@mistake("W_u_transposed",
+         "Your U uses W_u transposed (kept @ W_u.T, PyTorch's x Wᵀ habit). W_u is square, so it "
+         "runs, but each weight lands on the wrong pair of units. In this course weights act from "
+         "the right as they are given: U = tanh(kept @ W_u + b_u).")
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = np.tanh(kept @ W_u.T + b_u)
+    V = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_v + b_v)))
+    return U * V
+
+
+@mistake("V_reads_ltm",
+         "Your V reads the long-term memory: you joined [kept, E]. V, like every gate factor, "
+         "reads the short-term memory and the event: V = σ([STM, E] W_v + b_v), with "
+         "np.concatenate([stm, event], axis=1). Only U reads what the LTM kept.")
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = np.tanh(kept @ W_u + b_u)
+    V = 1 / (1 + np.exp(-(np.concatenate([kept, event], axis=1) @ W_v + b_v)))
+    return U * V
+
+
 @mistake("no_bias_u",
-         "Your U leaves out the bias b_u: U = tanh(forgotten W_u + b_u), with b_u added after "
+         "Your U leaves out the bias b_u: U = tanh(kept W_u + b_u), with b_u added after "
          "the matrix product and before the tanh.")
-def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
-    U = np.tanh(forgotten @ W_u)
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = np.tanh(kept @ W_u)
     V = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_v + b_v)))
     return U * V
 
@@ -137,8 +157,8 @@ def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
 @mistake("no_bias_v",
          "Your V leaves out the bias b_v: V = σ([STM, E] W_v + b_v), with b_v added after "
          "the matrix product and before σ.")
-def use_gate(forgotten, stm, event, W_u, b_u, W_v, b_v):
-    U = np.tanh(forgotten @ W_u + b_u)
+def use_gate(kept, stm, event, W_u, b_u, W_v, b_v):
+    U = np.tanh(kept @ W_u + b_u)
     V = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_v)))
     return U * V
 
@@ -224,3 +244,12 @@ def standard_use_gate(ltm, stm, event, W_v, b_v):
 def standard_use_gate(ltm, stm, event, W_v, b_v):
     o = 1 / (1 + np.exp(-(np.concatenate([event, stm], axis=1) @ W_v + b_v)))
     return o * np.tanh(ltm)
+
+
+@mistake("dot_not_elementwise",
+         "You combined o and tanh(LTM) with np.dot (and .T to make it fit), which gives (B, B), one "
+         "number per pair of sequences. The output gate scales each unit on its own: "
+         "o * np.tanh(ltm), shape (B, H).")
+def standard_use_gate(ltm, stm, event, W_v, b_v):
+    o = 1 / (1 + np.exp(-(np.concatenate([stm, event], axis=1) @ W_v + b_v)))
+    return np.dot(o, np.tanh(ltm).T)
