@@ -8,9 +8,13 @@ Inputs come from a seed derived from the course's secret, the student and the le
 (:func:`seed_for`): the same notebook is regraded on the same inputs, different
 students get different ones, and no student can predict theirs. Expected values and
 the outputs of the known misconceptions are computed here, outside the sandbox.
+
+A function that builds on others (``depends``) gets each call twice: once as it is,
+and once with the reference's answers of the functions it calls replayed in their
+place (``replays``, :mod:`lessonkit.replay`), so a right loop over a wrong cell still
+earns its points. Only the replayed calls go into the sandbox, never an expected value.
 """
 
-import copy
 import hashlib
 import os
 import secrets
@@ -33,6 +37,9 @@ class Call:
     args: dict
     expected: object
     mistakes: list = field(default_factory=list)  # (name, message, value)
+    replays: dict = field(default_factory=dict)    # {function: Recorded}, see lessonkit.replay
+    retry_of: int | None = None
+    """For the run with replays: the index of the call it repeats."""
 
 
 def _mistake_outputs(graded, args, expected, outputs):
@@ -76,12 +83,15 @@ def calls_for(lesson, rng=None, hidden_trials=3):
         groups += [(f"hidden_{name}", f"hidden test: {what}", args)
                    for what, args in hidden_inputs(spec, rng, hidden_trials)]
         for cell, what, args in groups:
-            expected = graded.reference(**copy.deepcopy(args))
+            expected, replays = graded.answer(args)
             calls.append(Call(name, cell, what, args, expected,
                               _mistake_outputs(graded, args, expected, spec.outputs)))
+            if replays:
+                calls.append(Call(name, cell, what, args, expected, replays=replays,
+                                  retry_of=len(calls) - 1))
     return calls
 
 
 def as_cases(calls):
-    """The calls as lessonkit Cases for the sandbox: inputs only, no answers."""
-    return [stored.StoredCase(c.function, c.args, np.zeros(()), []) for c in calls]
+    """The calls as lessonkit Cases for the sandbox: inputs (and replays), no answers."""
+    return [stored.StoredCase(c.function, c.args, np.zeros(()), [], c.replays) for c in calls]

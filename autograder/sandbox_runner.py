@@ -7,7 +7,8 @@ grader, outside this process, which it treats as hostile.
 WORKDIR/request.json holds the code cells to run and WORKDIR/calls.npz the calls to make (written by
 autograder.sandbox with lessonkit.stored' layout: one StoredCase per call, ``what``
 naming the function). For each call, results/<k>.npz gets the value's arrays and a
-JSON description, or an error. Each graded function's calls run in a forked child
+JSON description, or an error. A call with replays (lessonkit.replay) runs with the
+recorded answers in place of the functions it calls. Each graded function's calls run in a forked child
 with a time limit, so a function that hangs or kills its process loses only its
 own results.
 """
@@ -109,6 +110,7 @@ def call_function(namespace, case, out_path):
     import numpy as np
 
     from lessonkit.compare import changed_arguments
+    from lessonkit.replay import replaying
 
     name = case.what
     record = {"function": name}
@@ -121,7 +123,8 @@ def call_function(namespace, case, out_path):
             warnings.simplefilter("always")
             try:
                 args = copy.deepcopy(case.args)
-                with contextlib.redirect_stdout(_Sink()), contextlib.redirect_stderr(_Sink()):
+                with contextlib.redirect_stdout(_Sink()), contextlib.redirect_stderr(_Sink()), \
+                        replaying(fn, case.replays):
                     # positionally, in the reference's order: the student's parameter names do not matter
                     value = fn(*args.values())
                 changed = changed_arguments(case.args, args)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from lessonkit import messages
 from lessonkit.compare import Verdict, changed_input, compare, confirm_mistakes
+from lessonkit.replay import credited
 
 from .graded import GRADED
 
@@ -41,26 +42,39 @@ def judge_call(call, returned):
 def judge(calls, results):
     """One CellVerdict per test cell, in order; a cell passes when all its calls do.
 
-    A failing cell reports a recognised misconception if any of its calls showed one,
-    else its first failure."""
-    by_function = {}
+    A call that fails as it is but passes with the right functions it calls replayed
+    in place of the student's (its ``retry_of`` call) passes: the fault is counted
+    where it is, once. A failing cell reports a recognised misconception if any of its
+    calls showed one, else its first failure."""
+    by_function, retries = {}, {}
     for index, call in enumerate(calls):
-        by_function.setdefault(call.function, []).append(index)
+        if call.retry_of is None:
+            by_function.setdefault(call.function, []).append(index)
+        else:
+            retries[call.retry_of] = index
     verdict_of = {}
     for name, indices in by_function.items():
         judged = [(results[i][0], calls[i].expected, calls[i].mistakes, judge_call(calls[i], results[i]))
                   for i in indices]
         verdict_of.update(zip(indices, confirm_mistakes(judged, GRADED[name].spec.outputs)))
+    for own, retry in retries.items():
+        if not verdict_of[own].ok and judge_call(calls[retry], results[retry]).ok:
+            verdict_of[own] = credited(calls[own].function, calls[retry].replays)
     cells = {}
     for index, call in enumerate(calls):
-        cells.setdefault(call.cell, []).append((call, verdict_of[index]))
+        if call.retry_of is None:
+            cells.setdefault(call.cell, []).append((call, verdict_of[index]))
     verdicts = []
     for grade_id, judged in cells.items():
         failed = [(c, v) for c, v in judged if not v.ok]
         function = judged[0][0].function
         if not failed:
-            verdicts.append(CellVerdict(grade_id, function, True,
-                                        f"✓ {function}: all {len(judged)} checks pass.", None, "ok"))
+            by_reference = next((v for _, v in judged if v.kind == "by_reference"), None)
+            message = f"✓ {function}: all {len(judged)} checks pass."
+            if by_reference:
+                message += f" {by_reference.message}"
+            verdicts.append(CellVerdict(grade_id, function, True, message, None,
+                                        by_reference.kind if by_reference else "ok"))
             continue
         # a named misconception says more than whichever failure came first
         call, v = next(((c, v) for c, v in failed if v.mistake), failed[0])

@@ -56,17 +56,17 @@ def main():
             (out * t_up).sum().backward()
 
         def ours_forward():
-            ref.lstm_forward(events, zeros, zeros, params, "standard")
+            ref.lstm_forward_with_cache(events, zeros, zeros, params, "standard")
 
         def ours_both():
             _, _, cache = ref.lstm_forward_with_cache(events, zeros, zeros, params, "standard")
-            ref.lstm_backward(np.zeros_like(upstream), upstream, cache)
+            ref.lstm_backward_from_cache(np.zeros_like(upstream), upstream, cache)
 
         name = np.dtype(dtype).name
         tf, tb = median_seconds(torch_forward), median_seconds(torch_both)
         of, ob = median_seconds(ours_forward), median_seconds(ours_both)
         nf = median_seconds(lambda: naive_forward(events, zeros, zeros, params, "standard"), repeat=5)
-        lf = median_seconds(lambda: ref.lstm_forward(events, zeros, zeros,
+        lf = median_seconds(lambda: ref.lstm_forward_with_cache(events, zeros, zeros,
                                                      ref.init_params(H, X, "lesson", 0, dtype), "lesson"))
         rows += [
             [name, "forward", f"{tf * 1e3:.2f}", f"{of * 1e3:.2f}", f"{of / tf:.2f}x"],

@@ -29,3 +29,11 @@ def changed_input(name, arguments):
     listed = ", ".join(arguments)
     return (f"{name} changed its input {listed} in place. The caller's arrays must be left as they were: "
             f"build a new array (ltm * f rather than ltm *= f), or work on a copy ({arguments[0]}.copy()).")
+
+
+def right_with_reference(name, depends):
+    """``name`` failed with the student's own ``depends`` and passed with the right ones."""
+    listed = " and ".join(depends)
+    return (f"{name} is right: with the right {listed} in place of yours it gives the right answer, "
+            f"so it keeps its points. The fault is in your {listed}: fix it (see its check) and "
+            f"{name} will pass as it is.")

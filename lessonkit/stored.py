@@ -4,16 +4,19 @@ One ``data/cases/<function>.npz`` per graded function, written by
 ``python -m autograder sync`` from the reference and the lesson module, and read here
 by the visible and hidden checks, so a student's check needs no reference code.
 Layout (no pickles): ``meta`` is a JSON string ``{"spec": ..., "cases": [...]}``;
-``c{i}/arg/{name}[/{key}]``, ``c{i}/out/{k}`` and ``c{i}/mistake/{name}/{k}`` are arrays.
+``c{i}/arg/{name}[/{key}]``, ``c{i}/out/{k}`` and ``c{i}/mistake/{name}/{k}`` are arrays,
+and so are the recorded calls of a function that builds on others (:mod:`lessonkit.replay`),
+``c{i}/replay/{function}/{j}/arg/...`` and ``.../out/{k}``.
 """
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .replay import Recorded
 from .spec import Spec
 from .testfunctions import FUNCTIONS
 from .values import flatten, structure, unflatten
@@ -27,13 +30,15 @@ ULPS = 4
 class StoredCase:
     """One stored check: what it checks (one line), its inputs and outputs.
 
-    mistakes: list of (name, message, value) known wrong answers on these inputs.
+    mistakes: list of (name, message, value) known wrong answers on these inputs;
+    replays: the reference's calls of the functions it builds on, {name: Recorded}.
     """
 
     what: str
     args: dict
     expected: object
     mistakes: list
+    replays: dict = field(default_factory=dict)
 
 
 def _pack_value(store, prefix, value):
@@ -47,31 +52,59 @@ def _unpack_value(data, prefix, desc):
     return unflatten(desc, [data[f"{prefix}/{k}"] for k in range(count)])
 
 
+def _pack_args(store, prefix, args):
+    args_meta = {}
+    for name, value in args.items():
+        if isinstance(value, dict):
+            args_meta[name] = {"dict": list(value)}
+            for key, arr in value.items():
+                store[f"{prefix}/{name}/{key}"] = np.asarray(arr)
+        elif isinstance(value, str):
+            args_meta[name] = {"str": value}
+        elif callable(value):
+            if FUNCTIONS.get(value.__name__) is not value:
+                raise ValueError(f"a function argument must be one of lessonkit.testfunctions: {value}")
+            args_meta[name] = {"function": value.__name__}
+        else:
+            args_meta[name] = {"scalar": bool(np.ndim(value) == 0 and not isinstance(value, np.ndarray))}
+            store[f"{prefix}/{name}"] = np.asarray(value)
+    return args_meta
+
+
+def _unpack_args(data, prefix, args_meta):
+    args = {}
+    for name, how in args_meta.items():
+        if "dict" in how:
+            args[name] = {key: data[f"{prefix}/{name}/{key}"] for key in how["dict"]}
+        elif "str" in how:
+            args[name] = how["str"]
+        elif "function" in how:
+            args[name] = FUNCTIONS[how["function"]]
+        else:
+            value = data[f"{prefix}/{name}"]
+            args[name] = value.item() if how["scalar"] else value
+    return args
+
+
 def encode(cases, spec):
     """(arrays, meta) of ``cases`` and ``spec``, as stored."""
     store, meta = {}, []
     for i, case in enumerate(cases):
-        args_meta = {}
-        for name, value in case.args.items():
-            if isinstance(value, dict):
-                args_meta[name] = {"dict": list(value)}
-                for key, arr in value.items():
-                    store[f"c{i}/arg/{name}/{key}"] = np.asarray(arr)
-            elif isinstance(value, str):
-                args_meta[name] = {"str": value}
-            elif callable(value):
-                if FUNCTIONS.get(value.__name__) is not value:
-                    raise ValueError(f"a function argument must be one of lessonkit.testfunctions: {value}")
-                args_meta[name] = {"function": value.__name__}
-            else:
-                args_meta[name] = {"scalar": bool(np.ndim(value) == 0 and not isinstance(value, np.ndarray))}
-                store[f"c{i}/arg/{name}"] = np.asarray(value)
+        args_meta = _pack_args(store, f"c{i}/arg", case.args)
         desc = _pack_value(store, f"c{i}/out", case.expected)
         for m_name, _, m_value in case.mistakes:
             _pack_value(store, f"c{i}/mistake/{m_name}", m_value)
-        meta.append({"what": case.what, "args": args_meta, "output": desc,
-                     "mistakes": [[m_name, m_message, structure(m_value)]
-                                  for m_name, m_message, m_value in case.mistakes]})
+        entry = {"what": case.what, "args": args_meta, "output": desc,
+                 "mistakes": [[m_name, m_message, structure(m_value)]
+                              for m_name, m_message, m_value in case.mistakes]}
+        if case.replays:
+            entry["replays"] = {
+                fn: {"defaults": recorded.defaults,
+                     "calls": [{"args": _pack_args(store, f"c{i}/replay/{fn}/{j}/arg", args),
+                                "output": _pack_value(store, f"c{i}/replay/{fn}/{j}/out", output)}
+                               for j, (args, output) in enumerate(recorded.calls)]}
+                for fn, recorded in case.replays.items()}
+        meta.append(entry)
     meta = {"spec": spec.to_json() if spec else None, "cases": meta}
     return store, json.loads(json.dumps(meta))  # as it reads back: lists, not tuples
 
@@ -129,21 +162,17 @@ def load(name, directory=CASES_DIR):
     data, meta = _read(Path(directory) / f"{name}.npz")
     cases = []
     for i, m in enumerate(meta["cases"]):
-        args = {}
-        for name_, how in m["args"].items():
-            if "dict" in how:
-                args[name_] = {key: data[f"c{i}/arg/{name_}/{key}"] for key in how["dict"]}
-            elif "str" in how:
-                args[name_] = how["str"]
-            elif "function" in how:
-                args[name_] = FUNCTIONS[how["function"]]
-            else:
-                value = data[f"c{i}/arg/{name_}"]
-                args[name_] = value.item() if how["scalar"] else value
+        args = _unpack_args(data, f"c{i}/arg", m["args"])
         expected = _unpack_value(data, f"c{i}/out", m["output"])
         mistakes = [(mn, msg, _unpack_value(data, f"c{i}/mistake/{mn}", desc))
                     for mn, msg, desc in m["mistakes"]]
-        cases.append(StoredCase(m["what"], args, expected, mistakes))
+        replays = {
+            fn: Recorded(dict(r["defaults"]),
+                         [(_unpack_args(data, f"c{i}/replay/{fn}/{j}/arg", c["args"]),
+                           _unpack_value(data, f"c{i}/replay/{fn}/{j}/out", c["output"]))
+                          for j, c in enumerate(r["calls"])])
+            for fn, r in m.get("replays", {}).items()}
+        cases.append(StoredCase(m["what"], args, expected, mistakes, replays))
     return cases
 
 

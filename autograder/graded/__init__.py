@@ -86,6 +86,23 @@ class Graded:
         return replace(self.declared, in_place=tuple(
             (m.changes, m.name, m.message) for m in self.mistakes if m.changes))
 
+    def answer(self, args):
+        """(the reference's output on ``args``, its calls of the graded functions it
+        builds on as ``{name: lessonkit.replay.Recorded}``) — see lessonkit.replay."""
+        from lessonkit.replay import recording
+
+        depends = self.declared.depends
+        missing = [d for d in depends if d not in self.reference.__globals__]
+        if missing:
+            raise TypeError(f"the reference {self.name} does not call {', '.join(missing)} by name")
+        with recording(self.reference, depends) as calls:
+            expected = self.reference(**copy.deepcopy(args))
+        silent = [d for d in depends if not calls[d].calls]
+        if silent:
+            raise TypeError(f"the reference {self.name} never called {', '.join(silent)} here: "
+                            "write it in terms of the functions it depends on")
+        return expected, calls
+
     def ordered(self, args):
         """``args`` in the order of the reference's parameters (calls are positional)."""
         names = list(inspect.signature(self.reference).parameters)

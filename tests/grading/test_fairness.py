@@ -52,6 +52,12 @@ kept *= f
 return kept"""
 
 
+SWAPPED_GATES_CELL = FLOAT32_CELL.replace('p["W_i"] + p["b_i"]', 'p["W_X"] + p["b_X"]').replace(
+    'p["W_f"] + p["b_f"]', 'p["W_i"] + p["b_i"]').replace('p["W_X"] + p["b_X"]', 'p["W_f"] + p["b_f"]')
+
+IN_PLACE_CELL = FLOAT32_CELL.replace("kept = ltm.astype(np.float32) * f", "ltm *= f\n    kept = ltm")
+
+
 def _write_class(folder, lesson, notebooks):
     for student, nb in notebooks.items():
         b.write(folder / student, lesson, nb)
@@ -67,6 +73,8 @@ def lesson06(bwrap, tmp_path_factory):
     _write_class(root / "subs", L06, {
         "float32": b.solved(L06, {"lstm_cell": FLOAT32_CELL}),
         "renamed_einsum": b.solved(L06, {"lstm_cell": RENAMED_EINSUM_CELL}),
+        "wrong_cell": b.solved(L06, {"lstm_cell": SWAPPED_GATES_CELL}),
+        "in_place_cell": b.solved(L06, {"lstm_cell": IN_PLACE_CELL}),
     })
     first = {s["student_id"]: s for s in grade(L06, root / "subs", root / "out", progress=False)}
     again = {s["student_id"]: s for s in grade(L06, root / "subs", root / "out", force=True, progress=False)}
@@ -79,7 +87,20 @@ def test_correct_cell_in_another_style_earns_full_marks(lesson06, student):
     assert _scores(state, "lstm_cell") == {"check_lstm_cell": 1, "hidden_lstm_cell": 2}, state["messages"]
 
 
-@pytest.mark.parametrize("student", ["float32", "renamed_einsum"])
+@pytest.mark.parametrize("student", ["wrong_cell", "in_place_cell"])
+def test_a_right_loop_over_a_wrong_cell_loses_only_the_cells_points(lesson06, student):
+    """Each mistake penalised once: lstm_forward is also run with the right lstm_cell
+    replayed in place of the student's, and keeps its points, saying where the fault is."""
+    state = lesson06[0][student]
+    assert _scores(state, "lstm_cell") == {"check_lstm_cell": 0, "hidden_lstm_cell": 0}, state["messages"]
+    assert _scores(state, "lstm_forward") == {"check_lstm_forward": 1, "hidden_lstm_forward": 2}, state["messages"]
+    for cell in ("check_lstm_forward", "hidden_lstm_forward"):
+        assert "The fault is in your lstm_cell" in state["messages"][cell]
+    if student == "in_place_cell":
+        assert "in place" in state["messages"]["check_lstm_cell"]
+
+
+@pytest.mark.parametrize("student", ["float32", "renamed_einsum", "wrong_cell"])
 def test_a_regrade_gives_the_same_scores_and_messages(lesson06, student):
     first, again = lesson06[0][student], lesson06[1][student]
     assert first["scores"] == again["scores"] and first["messages"] == again["messages"]

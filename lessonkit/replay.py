@@ -1,0 +1,169 @@
+"""Each mistake penalised once: a function judged with the right answers of the
+functions it calls.
+
+A graded function that builds on others (its spec's ``depends``, e.g. ``rnn_forward``
+calls ``rnn_cell``) is also run with a *replay* in place of each function it calls.
+The replay answers exactly the calls the reference makes on the same inputs, with
+the reference's answers, recorded where the reference runs (``python -m autograder
+sync`` for the visible cases, the grader for its calls, the hidden test cell for its
+own). A loop that is right earns its points that way even when the student's cell is
+wrong, and the message says where the fault is; a loop that passes other inputs meets
+a replay that refuses them (:class:`Deviated`), so it gains nothing.
+
+A replay only holds what a right loop over a right cell computes anyway, on the
+inputs of this call: never the expected values of the called function's own checks.
+Shapes: ``calls`` is ``{name: Recorded}``: the called function's parameter defaults
+and its calls, each ``(args, output)`` with ``args`` a dict in the function's
+parameter order (defaults filled in) and ``output`` what it returned.
+"""
+
+import contextlib
+import copy
+import functools
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+TOLERANCE = (1e-4, 1e-5)
+"""(rtol, atol) for recognising a recorded call: float32's, so a loop that casts its
+inputs to float32 is still recognised (lessonkit.compare.TOLERANCES)."""
+
+
+class Deviated(Exception):
+    """The function called a replayed function with inputs the right one never passes."""
+
+
+@dataclass
+class Recorded:
+    """The calls made to one function: ``calls`` [(args, output)], and the defaults
+    (numbers and strings) of its parameters, which a caller may leave out."""
+
+    defaults: dict = field(default_factory=dict)
+    calls: list = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def recording(reference, depends):
+    """Record the calls ``reference`` makes, through its module's globals, to the
+    functions named in ``depends``; yields ``{name: Recorded}``, filled as the
+    reference runs."""
+    namespace = reference.__globals__
+    saved = {name: namespace[name] for name in depends}
+    calls = {}
+
+    def recorder(name, fn):
+        signature = inspect.signature(fn)
+        calls[name] = Recorded({k: p.default for k, p in signature.parameters.items()
+                                if isinstance(p.default, (bool, int, float, str))})
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            recorded = copy.deepcopy(dict(bound.arguments))
+            output = fn(*args, **kwargs)
+            calls[name].calls.append((recorded, copy.deepcopy(output)))
+            return output
+        return wrapper
+
+    try:
+        for name, fn in saved.items():
+            namespace[name] = recorder(name, fn)
+        yield calls
+    finally:
+        namespace.update(saved)
+
+
+def _same(a, b):
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+                and all(_same(a[k], b[k]) for k in a))
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    try:
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    rtol, atol = TOLERANCE
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+
+
+class Replay:
+    """Stands in for the function ``name``: answers the recorded calls, refuses others."""
+
+    def __init__(self, name, recorded):
+        self.__name__ = name
+        self._defaults = recorded.defaults
+        self._recorded = recorded.calls
+        self._next = 0
+
+    def __call__(self, *args, **kwargs):
+        for offset in range(len(self._recorded)):  # usually the next one, in order
+            index = (self._next + offset) % len(self._recorded)
+            recorded_args, output = self._recorded[index]
+            if self._matches(recorded_args, args, kwargs):
+                self._next = index + 1
+                return copy.deepcopy(output)
+        raise Deviated(f"{self.__name__} was called with inputs the right answer never passes")
+
+    def _matches(self, recorded, args, kwargs):
+        names = list(recorded)
+        if len(args) > len(names) or any(k not in recorded for k in kwargs):
+            return False
+        given = dict(zip(names, args))
+        if any(k in given for k in kwargs):
+            return False
+        given.update(kwargs)
+        for k in names:
+            if k not in given and k not in self._defaults:
+                return False
+            if not _same(recorded[k], given.get(k, self._defaults.get(k))):
+                return False
+        return True
+
+
+@contextlib.contextmanager
+def replaying(fn, calls):
+    """Run with a :class:`Replay` in ``fn``'s globals in place of each function of
+    ``calls``; the student's own functions are put back afterwards."""
+    namespace = getattr(fn, "__globals__", None)
+    if namespace is None or not calls:
+        yield False
+        return
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in calls}
+    try:
+        for name, recorded in calls.items():
+            namespace[name] = Replay(name, recorded)
+        yield True
+    finally:
+        for name, old in saved.items():
+            if old is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = old
+
+
+def credited(name, depends):
+    """The verdict of a call that is right with the right ``depends`` replayed."""
+    from . import messages
+    from .compare import Verdict
+
+    return Verdict(True, "by_reference", messages.right_with_reference(name, list(depends)))
+
+
+def retry(fn, args, expected, calls, spec):
+    """After ``fn`` failed on ``args``: :func:`credited` if it is right with ``calls``
+    replayed in place of the functions it calls, else None."""
+    from .compare import call, compare
+
+    if not calls:
+        return None
+    with replaying(fn, calls) as replayed:
+        if not replayed:
+            return None
+        value, failure = call(fn, copy.deepcopy(args), spec.in_place)
+    if failure is None and compare(value, expected, spec.outputs).ok:
+        return credited(spec.name, calls)
+    return None
