@@ -21,7 +21,7 @@ def main(argv=None):
         "bubblewrap sandbox (no network, no access to the reference, hidden tests or "
         "other students' files; limits on time, memory, processes and output); its graded "
         "functions are judged outside the sandbox on fresh random inputs. Writes to --out: "
-        "grades.csv, feedback/<student>/<LESSON>/<LESSON>.html, report.html, nbgrader's "
+        "course_grades.csv, feedback/<student>/<LESSON>/<LESSON>.html, report.html, nbgrader's "
         "gradebook.db (so `nbgrader export` works), autograded/ notebooks and state/. "
         "A re-run grades only new or changed submissions. As root, each sandbox runs under a uid of "
         "its own from the range in $LSTM_SANDBOX_UIDS (FIRST-LAST, default 200000-200999; it must "
@@ -70,7 +70,7 @@ def main(argv=None):
         failed = not_graded(states)
         flagged = sum(1 for s in states if (s.get("flags") or s.get("error")) and not s.get("not_graded"))
         print(f"graded {len(states) - len(failed)} students; {flagged} flagged. Results in {args.out}: "
-              "grades.csv, report.html, feedback/")
+              "course_grades.csv, report.html, feedback/")
         if failed:
             print(f"error: {len(failed)} students were not graded, through no fault of theirs "
                   "(grade again once the cause is fixed):", file=sys.stderr)

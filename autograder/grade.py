@@ -251,11 +251,16 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
     if pending:
         _grade_pending(pending, context, workers, states, len(students), progress)
     ordered = [states[p.name] for p in students]
-    write_csv(ordered, out / "grades.csv", lesson, released)
+    write_csv(ordered, out / GRADES_CSV, lesson, released)
     from .report import write_report
 
     write_report(ordered, out / "report.html", lesson, refused=refused)
     return ordered
+
+
+GRADES_CSV = "course_grades.csv"
+"""The class's grades in OUT: not nbgrader's ``grades.csv``, which ``nbgrader export``
+writes in the folder it runs in and would otherwise overwrite."""
 
 
 def _grade_pending(pending, context, workers, states, total, progress):
@@ -302,7 +307,7 @@ def _failed(name, lesson, exc, out):
     try:
         _write_json(Path(out) / "state" / f"{name}.json", state)
     except OSError:
-        pass   # a full disk: the state is still in grades.csv and the command's exit status
+        pass   # a full disk: the state is still in course_grades.csv and the command's exit status
     return state
 
 
@@ -340,7 +345,7 @@ def csv_safe(cell):
 
 
 def write_csv(states, path, lesson, released_path):
-    """grades.csv: one row per student, one column per graded check; every cell
+    """course_grades.csv: one row per student, one column per graded check; every cell
     neutralised with csv_safe."""
     cells = _graded_cells(released_path)
     max_score = sum(points for _, points in cells)

@@ -1,13 +1,14 @@
 """report.html: how the class did, in pictures, and what needs an instructor's eye.
 
-Score distribution, pass rate per graded check, the most frequent named
-misconceptions, and every integrity flag with the student it concerns.
+Score distribution, pass rate per graded check, the named misconceptions with the
+students who made each (counted once per student, however many checks showed it),
+the failures that match no named misconception as a group of their own, and every
+integrity flag with the student it concerns.
 """
 
 import base64
 import html
 import io
-from collections import Counter
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -58,10 +59,37 @@ def _mistake_plot(counts):
     fig = Figure(figsize=(6, 0.6 + 0.35 * len(counts)), layout="constrained")
     ax = fig.add_subplot()
     labels = [f"{fn}: {name}" for (fn, name), _ in counts][::-1]
-    ax.barh(labels, [n for _, n in counts][::-1], color="#6a4c93")
+    ax.barh(labels, [len(who) for _, who in counts][::-1], color="#6a4c93")
     ax.set_xlabel("students")
     ax.set_title("most frequent named misconceptions")
     return fig
+
+
+def _failed(state, gid):
+    got, out_of = (state.get("scores", {}).get(gid) or [0, 0])
+    return (got or 0) < out_of
+
+
+def _who_made_which(states):
+    """({(function, misconception): {students}}, {function: {student: first message}})
+    for the failures that were named and those that were not, one entry per student."""
+    named, unmatched = {}, {}
+    for s in states:
+        student, names = s["student_id"], s.get("mistakes") or {}
+        functions_named = set()
+        for gid, name in names.items():
+            fn = gid.split("_", 1)[1]
+            named.setdefault((fn, name), set()).add(student)
+            functions_named.add(fn)
+        for gid in s.get("scores", {}):
+            fn = gid.split("_", 1)[1]
+            if _failed(s, gid) and fn not in functions_named:
+                unmatched.setdefault(fn, {}).setdefault(student, (s.get("messages") or {}).get(gid, ""))
+    return named, unmatched
+
+
+def _names(students):
+    return ", ".join(html.escape(s) for s in sorted(students))
 
 
 def write_report(states, path, lesson, refused=()):
@@ -74,11 +102,7 @@ def write_report(states, path, lesson, refused=()):
                 cells.append(gid)
     totals = [sum((v[0] or 0) for v in s.get("scores", {}).values()) for s in states]
     max_score = max((sum(v[1] for v in s.get("scores", {}).values()) for s in states), default=0)
-    mistakes = Counter()
-    for s in states:
-        for gid, name in (s.get("mistakes") or {}).items():
-            fn = gid.split("_", 1)[1]
-            mistakes[(fn, name)] += 1
+    mistakes, unmatched = _who_made_which(states)
     messages = {(fn, m.name): m.message for fn, g in GRADED.items() for m in g.mistakes}
 
     parts = [f"<!doctype html><meta charset='utf-8'>{CSP}<title>{html.escape(lesson)}: class report</title>",
@@ -92,17 +116,30 @@ def write_report(states, path, lesson, refused=()):
         parts.append(_img(_score_plot(totals, max_score), "score distribution"))
     if cells:
         parts.append(_img(_pass_plot(cells, states), "pass rate per graded check"))
-    top = mistakes.most_common(10)
+    ranked = sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0]))
     parts.append("<h2>Named misconceptions</h2>")
-    if top:
-        parts.append(_img(_mistake_plot(top), "most frequent misconceptions"))
-        parts.append("<table><tr><th>function</th><th>misconception</th><th>students</th><th>what they read</th></tr>")
-        for (fn, name), n in top:
-            parts.append(f"<tr><td>{fn}</td><td>{name}</td><td>{n}</td>"
-                         f"<td>{html.escape(messages.get((fn, name), ''))}</td></tr>")
+    if ranked:
+        parts.append(_img(_mistake_plot(ranked[:10]), "most frequent misconceptions"))
+        parts.append("<table><tr><th>function</th><th>misconception</th><th>students</th><th>who</th>"
+                     "<th>what they read</th></tr>")
+        for (fn, name), who in ranked:
+            parts.append(f"<tr><td>{html.escape(fn)}</td><td>{html.escape(name)}</td><td>{len(who)}</td>"
+                         f"<td>{_names(who)}</td><td>{html.escape(messages.get((fn, name), ''))}</td></tr>")
         parts.append("</table>")
     else:
         parts.append("<p>None recognised.</p>")
+    parts.append("<h2>Failures that match no named misconception</h2>")
+    if unmatched:
+        parts.append("<p>Worth a look: a mistake many students share here may deserve a name.</p>"
+                     "<table><tr><th>function</th><th>students</th><th>who, and the first thing they read</th></tr>")
+        for fn, who in sorted(unmatched.items(), key=lambda item: (-len(item[1]), item[0])):
+            parts.append(f"<tr><td>{html.escape(fn)}</td><td>{len(who)}</td><td><ul>"
+                         + "".join(f"<li>{html.escape(student)}: {html.escape(message[:300])}</li>"
+                                   for student, message in sorted(who.items()))
+                         + "</ul></td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<p>None.</p>")
     flagged = [s for s in states if s.get("flags") or s.get("error") or s.get("problem")]
     parts.append(f"<h2>Integrity and problems ({len(flagged)} students)</h2>")
     if flagged:

@@ -304,7 +304,7 @@ def test_what_must_not_be_flagged(graded, name):
 
 def _outputs(root):
     out = root / "out"
-    yield out / "grades.csv"
+    yield out / "course_grades.csv"
     yield out / "report.html"
     yield from (out / "feedback").rglob("*.html")
     yield from (out / "autograded").rglob("*.ipynb")
@@ -361,6 +361,6 @@ def test_added_cells_are_kept_where_the_student_put_them(hostile_run):
     nb = notebooks.read(out / "autograded" / "code_above_first_cell" / L / f"{L}.ipynb")
     assert "ABOVE_THE_FIRST_CELL" in nb.cells[0].source
     assert "ABOVE_THE_FIRST_CELL" in (out / "feedback" / "code_above_first_cell" / L / f"{L}.html").read_text()
-    with open(out / "grades.csv") as f:
+    with open(out / "course_grades.csv") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
     assert rows["comma_in_cell_tag"]["score"] == "9" and rows["code_above_first_cell"]["score"] == "9"

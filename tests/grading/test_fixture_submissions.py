@@ -34,7 +34,8 @@ return np.linalg.norm(rnn_forward(events, memory0, W, b) - rnn_forward(alt, memo
 """)}), [1, 2, 1, 2, 0, 0], {"check_first_event_influence": "(transposed?)"}),
         "nan_outputs": (b.solved(L01, {"rnn_forward": b.body(L01, "rnn_forward", """
 return np.full((len(events),) + memory0.shape, np.nan)
-""")}), [1, 2, 0, 0, 0, 0], {"hidden_rnn_forward": "NaN"}),
+""")}), [1, 2, 0, 0, 1, 2], {"hidden_rnn_forward": "NaN",
+                             "check_first_event_influence": "The fault is in your rnn_forward"}),
         "raises": (b.solved(L01, {"first_event_influence": b.body(L01, "first_event_influence",
                                                                   "raise ValueError('not today')")}),
                    [1, 2, 1, 2, 0, 0], {"check_first_event_influence": "raised ValueError: not today"}),
@@ -178,7 +179,7 @@ def test_each_misconception_is_named_in_feedback_and_loses_its_points(graded, le
 def test_outputs_are_where_instructors_expect_them(graded, lesson):
     states, table, mistakes, root = graded[lesson]
     out = root / "out"
-    rows = (out / "grades.csv").read_text().splitlines()
+    rows = (out / "course_grades.csv").read_text().splitlines()
     assert rows[0].split(",")[:2] == ["student_id", "lesson"] and rows[0].endswith("score,max_score,flags")
     assert len(rows) == 1 + len(table) + len(mistakes)
     assert "score distribution" in (out / "report.html").read_text()

@@ -25,7 +25,7 @@ def _class(folder, n):
 
 
 def _grades(out):
-    with open(out / "grades.csv") as f:
+    with open(out / "course_grades.csv") as f:
         return {row["student_id"]: row for row in csv.DictReader(f)}
 
 
@@ -82,7 +82,7 @@ def test_command_line_help_and_refusals(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "autograder", *a],  # noqa: E731
                                     capture_output=True, text=True)
     text = run("grade", "--help").stdout
-    for option in ("--submissions", "--out", "--workers", "--force", "--unsafe", "grades.csv", "report.html"):
+    for option in ("--submissions", "--out", "--workers", "--force", "--unsafe", "course_grades.csv", "report.html"):
         assert option in text
     assert "collect" in run("--help").stdout
     missing = run("grade", "99_nothing", "--submissions", str(tmp_path), "--out", str(tmp_path / "o"))

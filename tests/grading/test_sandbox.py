@@ -345,7 +345,7 @@ def test_a_sandbox_that_cannot_import_the_course_refuses_before_the_batch(bwrap,
     code = main(["grade", "01_rnn", "--submissions", str(tmp_path / "subs"), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "No module named 'lessonkit'" in err, err
-    assert not (tmp_path / "out" / "grades.csv").exists()
+    assert not (tmp_path / "out" / "course_grades.csv").exists()
 
 
 def test_an_infrastructure_failure_is_not_graded_never_a_zero(bwrap, tmp_path, monkeypatch, capsys):
@@ -374,7 +374,7 @@ def test_an_infrastructure_failure_is_not_graded_never_a_zero(bwrap, tmp_path, m
                  "--workers", "1"])
     err = capsys.readouterr().err
     assert code == 1 and "bob: OSError: [Errno 28] No space left on device" in err, err
-    rows = {r["student_id"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))}
+    rows = {r["student_id"]: r for r in csv.DictReader(open(tmp_path / "out" / "course_grades.csv"))}
     assert rows["bob"]["flags"].startswith("not graded: OSError: [Errno 28] No space left on device")
     assert rows["bob"]["score"] == rows["bob"]["check_rnn_cell"] == ""   # not a zero
     assert rows["ada"]["score"] == rows["cy"]["score"] == "9" and not rows["ada"]["flags"]
