@@ -17,7 +17,14 @@ from .gates import forget_gate, learn_gate, remember_gate, standard_use_gate, us
 from .joining import join
 from .params import GATES, check_variant
 
-__all__ = ["lstm_backward", "lstm_cell", "lstm_cell_backward", "lstm_forward", "lstm_forward_with_cache"]
+__all__ = [
+    "lstm_backward",
+    "lstm_backward_from_cache",
+    "lstm_cell",
+    "lstm_cell_backward",
+    "lstm_forward",
+    "lstm_forward_with_cache",
+]
 
 
 def lstm_cell(ltm, stm, event, params, variant="lesson"):
@@ -40,42 +47,46 @@ def lstm_cell_backward(d_ltm, d_stm, ltm, stm, event, params, variant="lesson"):
     d_ltm, d_stm (B, H) are dLoss/dLTM_t and dLoss/dSTM_t; ltm, stm (B, H) and
     event (B, X) are the step's inputs. Returns
     (d_ltm_prev (B, H), d_stm_prev (B, H), d_event (B, X), grads), where grads has
-    the keys and shapes of ``params``.
+    the keys and shapes of ``params`` (zeros for W_u, b_u in the standard variant,
+    which does not use them).
     """
     check_variant(variant)
     p = params
     H = ltm.shape[-1]
-    z = join(stm, event)
-    N = np.tanh(z @ p["W_n"] + p["b_n"])
-    i = sigmoid(z @ p["W_i"] + p["b_i"])
-    f = sigmoid(z @ p["W_f"] + p["b_f"])
-    V = sigmoid(z @ p["W_v"] + p["b_v"])
-    forgotten = ltm * f
+    joined = join(stm, event)
+    N = np.tanh(joined @ p["W_n"] + p["b_n"])
+    i = sigmoid(joined @ p["W_i"] + p["b_i"])
+    f = sigmoid(joined @ p["W_f"] + p["b_f"])
+    V = sigmoid(joined @ p["W_v"] + p["b_v"])
+    kept = ltm * f
     grads = {}
     if variant == "lesson":
-        U = np.tanh(forgotten @ p["W_u"] + p["b_u"])
+        U = np.tanh(kept @ p["W_u"] + p["b_u"])
         dV = d_stm * U
         da_u = d_stm * V * (1.0 - U**2)
-        grads["W_u"], grads["b_u"] = forgotten.T @ da_u, da_u.sum(axis=0)
+        grads["W_u"], grads["b_u"] = kept.T @ da_u, da_u.sum(axis=0)
         d_new_ltm = d_ltm
-        d_forgotten = d_ltm + da_u @ p["W_u"].T
+        d_kept = d_ltm + da_u @ p["W_u"].T
     else:
-        tC = np.tanh(forgotten + N * i)
+        tC = np.tanh(kept + N * i)
         dV = d_stm * tC
         d_new_ltm = d_ltm + d_stm * V * (1.0 - tC**2)
-        d_forgotten = d_new_ltm
+        d_kept = d_new_ltm
+        for k in ("W_u", "b_u"):
+            if k in p:
+                grads[k] = np.zeros_like(p[k])
     da = {
         "n": d_new_ltm * i * (1.0 - N**2),
         "i": d_new_ltm * N * i * (1.0 - i),
-        "f": d_forgotten * ltm * f * (1.0 - f),
+        "f": d_kept * ltm * f * (1.0 - f),
         "v": dV * V * (1.0 - V),
     }
-    dz = 0.0
+    d_joined = 0.0
     for g in GATES:
-        grads["W_" + g] = z.T @ da[g]
+        grads["W_" + g] = joined.T @ da[g]
         grads["b_" + g] = da[g].sum(axis=0)
-        dz = dz + da[g] @ p["W_" + g].T
-    return d_forgotten * f, dz[:, :H], dz[:, H:], {k: grads[k] for k in params}
+        d_joined = d_joined + da[g] @ p["W_" + g].T
+    return d_kept * f, d_joined[:, :H], d_joined[:, H:], {k: grads[k] for k in params}
 
 
 def _packed(params):
@@ -103,7 +114,7 @@ def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
 
 
 def lstm_forward_with_cache(events, ltm0, stm0, params, variant="lesson"):
-    """:func:`lstm_forward`, plus a third item: the cache :func:`lstm_backward` needs."""
+    """:func:`lstm_forward`, plus a third item: the cache :func:`lstm_backward_from_cache` needs."""
     check_variant(variant)
     events = np.asarray(events)
     T, B, X = events.shape
@@ -156,7 +167,36 @@ def lstm_forward_with_cache(events, ltm0, stm0, params, variant="lesson"):
     return ltms, stms, cache
 
 
-def lstm_backward(d_ltms, d_stms, cache):
+def lstm_backward(d_ltms, d_stms, events, ltm0, stm0, params, variant="lesson"):
+    """Backpropagation through time, one :func:`lstm_cell_backward` per step, last step first.
+
+    d_ltms, d_stms (T, B, H) are the upstream gradients dLoss/dLTM_t and dLoss/dSTM_t on
+    every step's outputs (zeros where a step's output is unused); events (T, B, X), ltm0
+    and stm0 (B, H) and params are the forward pass's inputs, which it runs again.
+    Returns (d_ltm0 (B, H), d_stm0 (B, H), d_events (T, B, X), grads), like the cell's
+    (d_ltm_prev, d_stm_prev, d_event, grads), with grads summed over the steps.
+
+    The lesson's graded loop (lesson 07): it calls the cell through this module's name
+    ``lstm_cell_backward``, so the grader can record the calls a right loop makes
+    (:mod:`lessonkit.replay`). :func:`lstm_backward_from_cache` is the fast packed form.
+    """
+    check_variant(variant)
+    events = np.asarray(events)
+    ltms, stms = lstm_forward(events, ltm0, stm0, params, variant)
+    ltm_before = [ltm0, *ltms[:-1]]                 # the inputs of step t: the memories after t - 1
+    stm_before = [stm0, *stms[:-1]]
+    d_ltm, d_stm = np.zeros_like(ltms[0]), np.zeros_like(stms[0])
+    d_events = np.zeros(events.shape, dtype=ltms.dtype)
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    for t in range(len(events) - 1, -1, -1):
+        d_ltm, d_stm, d_events[t], step = lstm_cell_backward(
+            d_ltms[t] + d_ltm, d_stms[t] + d_stm, ltm_before[t], stm_before[t], events[t], params, variant)
+        for k in grads:
+            grads[k] = grads[k] + step[k]
+    return d_ltm, d_stm, d_events, grads
+
+
+def lstm_backward_from_cache(d_ltms, d_stms, cache):
     """Backpropagation through time for :func:`lstm_forward`.
 
     d_ltms, d_stms (T, B, H) are the upstream gradients on every step's outputs
@@ -218,5 +258,8 @@ def lstm_backward(d_ltms, d_stms, cache):
         du2 = d_u.reshape(T * B, H)
         grads["W_u"] = cache["forgottens"].reshape(T * B, H).T @ du2
         grads["b_u"] = du2.sum(axis=0)
+    for k in ("W_u", "b_u"):
+        if k in params and k not in grads:   # the standard cell does not use them
+            grads[k] = np.zeros_like(params[k])
     d_events = (dA2 @ W_x_T).reshape(T, B, X)
     return d_events, d_ltm, d_stm, {k: grads[k] for k in params}

@@ -47,19 +47,43 @@ def test_given_rnn_bptt_is_the_reference_backward(lesson):
     np.testing.assert_array_equal(d_memories[-1], d_last)
 
 
-def test_given_lstm_bptt_with_the_solution_is_the_reference_backward(lesson):
+def test_given_show_helpers_with_the_solution_are_the_reference_backward(lesson):
     rng = np.random.default_rng(4)
     events = rng.normal(size=(5, 2, 3))
     params = solutions.init_params(4, 3, seed=5)
     d_last = rng.normal(size=(2, 4))
-    d_events, _, _, grads = lesson["lstm_bptt"](events, params, d_last)
-    _, stms, cache = solutions.lstm_forward_with_cache(events, np.zeros((2, 4)), np.zeros((2, 4)), params)
+    d_events, grads = lesson["show_backward"](events, params, d_last)
+    zeros = np.zeros((2, 4))
+    _, stms, cache = solutions.lstm_forward_with_cache(events, zeros, zeros, params)
     d_stms = np.zeros_like(stms)
     d_stms[-1] = d_last
-    ref_events, _, _, ref_grads = solutions.lstm_backward(np.zeros_like(stms), d_stms, cache)
+    ref_events, _, _, ref_grads = solutions.lstm_backward_from_cache(np.zeros_like(stms), d_stms, cache)
     np.testing.assert_allclose(d_events, ref_events, rtol=1e-10, atol=1e-13)
     for k in params:
         np.testing.assert_allclose(grads[k], ref_grads[k], rtol=1e-10, atol=1e-13, err_msg=k)
+    # dL/dLTM_t after each event, from the rest of the show, against torch-free chaining of the reference
+    d_ltms = lesson["ltm_gradients"](events, params, d_last)
+    d_ltm, d_stm = np.zeros_like(zeros), d_last
+    ltms, stms = solutions.lstm_forward(events, zeros, zeros, params)
+    expected = [d_ltm]
+    for t in range(4, 0, -1):
+        d_ltm, d_stm, _, _ = solutions.lstm_cell_backward(d_ltm, d_stm, ltms[t - 1], stms[t - 1], events[t], params)
+        expected.append(d_ltm)
+    np.testing.assert_allclose(d_ltms, np.stack(expected[::-1]), rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("variant", ["lesson", "standard"])
+def test_the_lesson_modules_copy_of_lstm_cell_parts_is_the_masters(lesson, variant):
+    """The misconceptions in autograder/graded/lesson07.py call lstm_cell_parts; theirs must be the lesson's."""
+    from autograder.graded import lesson07
+
+    rng = np.random.default_rng(6)
+    params = solutions.init_params(3, 2, variant="lesson", seed=7)
+    args = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=(2, 2))
+    ours, theirs = lesson07.lstm_cell_parts(*args, params, variant), lesson["lstm_cell_parts"](*args, params, variant)
+    assert list(ours) == list(theirs)
+    for k in ours:
+        np.testing.assert_array_equal(ours[k], theirs[k], err_msg=k)
 
 
 def _at_bear(lesson, distance, w=0.6, forget_bias=5.0):
@@ -68,7 +92,7 @@ def _at_bear(lesson, distance, w=0.6, forget_bias=5.0):
     params = lstm_story_params()
     params["b_f"] = np.array([forget_bias, params["b_f"][1]])
     rnn = np.linalg.norm(lesson["rnn_bptt"](events, W, b, lesson["FOREST"])[0][0])
-    lstm = np.linalg.norm(lesson["lstm_bptt"](events, params, lesson["FOREST"])[0][0])
+    lstm = np.linalg.norm(lesson["show_backward"](events, params, lesson["FOREST"])[0][0])
     return rnn, lstm
 
 

@@ -148,7 +148,7 @@ def _sequence_case(shape, variant, seed):
 def test_lstm_backward_equals_autograd(torch, shape, variant):
     params, events, ltm0, stm0, up_c, up_h = _sequence_case(shape, variant, seed=18)
     _, _, cache = ref.lstm_forward_with_cache(events, ltm0, stm0, params, variant)
-    d_events, d_ltm0, d_stm0, grads = ref.lstm_backward(up_c, up_h, cache)
+    d_events, d_ltm0, d_stm0, grads = ref.lstm_backward_from_cache(up_c, up_h, cache)
 
     p = {k: t(torch, v, True) for k, v in params.items()}
     te, tc0, th0 = t(torch, events, True), t(torch, ltm0, True), t(torch, stm0, True)
@@ -169,7 +169,7 @@ def test_lstm_backward_equals_torch_lstm_layer(torch, shape):
     """The standard variant's BPTT against torch.nn.LSTM's own backward (output h only)."""
     params, events, ltm0, stm0, _, up_h = _sequence_case(shape, "standard", seed=19)
     _, _, cache = ref.lstm_forward_with_cache(events, ltm0, stm0, params, "standard")
-    d_events, d_ltm0, d_stm0, _ = ref.lstm_backward(np.zeros_like(up_h), up_h, cache)
+    d_events, d_ltm0, d_stm0, _ = ref.lstm_backward_from_cache(np.zeros_like(up_h), up_h, cache)
     layer = load(torch, torch.nn.LSTM(events.shape[2], ltm0.shape[1]), ref.lstm_to_torch(params), "_l0")
     te, tc0, th0 = t(torch, events, True), t(torch, ltm0[None], True), t(torch, stm0[None], True)
     out, _ = layer(te, (th0, tc0))
@@ -184,7 +184,7 @@ def test_lstm_backward_equals_torch_lstm_layer(torch, shape):
 def test_lstm_backward_numeric_and_chained_cells(shape, variant):
     params, events, ltm0, stm0, up_c, up_h = _sequence_case(shape, variant, seed=20)
     ltms, stms, cache = ref.lstm_forward_with_cache(events, ltm0, stm0, params, variant)
-    d_events, d_ltm0, d_stm0, grads = ref.lstm_backward(up_c, up_h, cache)
+    d_events, d_ltm0, d_stm0, grads = ref.lstm_backward_from_cache(up_c, up_h, cache)
 
     def loss(_):
         c, h = ref.lstm_forward(events, ltm0, stm0, params, variant)

@@ -129,7 +129,7 @@ def test_float32_in_float32_out():
     zeros = np.zeros((2, 4), dtype=np.float32)
     ltms, stms, cache = ref.lstm_forward_with_cache(events, zeros, zeros, params, "standard")
     assert ltms.dtype == stms.dtype == np.float32
-    d_events, _, _, grads = ref.lstm_backward(ltms, stms, cache)
+    d_events, _, _, grads = ref.lstm_backward_from_cache(ltms, stms, cache)
     assert d_events.dtype == np.float32 and all(g.dtype == np.float32 for g in grads.values())
 
 
