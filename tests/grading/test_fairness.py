@@ -141,3 +141,17 @@ def test_in_place_misconceptions_are_named_only_by_the_change(lesson):
     assert in_place
     named = {name for call in calls_for(lesson, seed_for("secret", "ada", lesson)) for name, _, _ in call.mistakes}
     assert not named & in_place
+
+
+def test_nbgrader_export_in_the_results_folder_leaves_the_course_csv_alone(lesson03, tmp_path_factory):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = next(tmp_path_factory.getbasetemp().glob("fair03*/out"))
+    ours = (out / "course_grades.csv").read_text()
+    nbgrader = Path(sys.executable).with_name("nbgrader")
+    subprocess.run([str(nbgrader), "export"], cwd=out, check=True, capture_output=True, timeout=300)
+    assert (out / "course_grades.csv").read_text() == ours
+    assert ours.startswith("student_id,lesson")
+    assert (out / "grades.csv").read_text().startswith("assignment,")  # nbgrader's own, beside ours
