@@ -6,7 +6,8 @@ function's stored cases (``lessonkit/data/cases/<fn>.npz``), where the student-s
 hidden check reads it. A spec holds no answers.
 
 Shapes are written as letters: B batch, H hidden, X inputs, T time steps, K classes
-(the scores of a head), Z = H + X (the joined [stm, event]).
+(the scores of a head), Z = H + X (the joined [stm, event]), G = 4H (PyTorch's four LSTM
+gate blocks, stacked).
 """
 
 from dataclasses import asdict, dataclass
@@ -69,7 +70,8 @@ class Spec:
     that argument instead of returning a new array."""
 
     def shape_of(self, letters, sizes):
-        return tuple(sizes["H"] + sizes["X"] if c == "Z" else sizes[c] for c in letters)
+        return tuple(sizes["H"] + sizes["X"] if c == "Z" else 4 * sizes["H"] if c == "G" else sizes[c]
+                     for c in letters)
 
     def to_json(self):
         return asdict(self)
