@@ -8,8 +8,10 @@ line saying why.
 
 The student id comes from a name the LMS chose: the folder's name when the notebook is
 in a folder (the file name inside is the student's choice), else the file name's
-prefix. Ids must be safe (``submission.ID_PATTERN``); nothing is written outside OUT;
-links are not followed; a notebook over 20 MB (counted while it is read) is refused;
+prefix. Canvas, Moodle and Blackboard names are recognised (:mod:`autograder.lms`):
+the LMS's own student id and its late marker are kept in ``OUT/collected.json`` and
+become columns of the grades CSV, so grades can go back to the LMS. Ids must be safe
+(``submission.ID_PATTERN``); nothing is written outside OUT; links are not followed; a notebook over 20 MB (counted while it is read) is refused;
 a bad entry is reported and the rest go on; when two entries give one id, neither is
 placed.
 """
@@ -22,6 +24,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from . import lms
 from .submission import MAX_NOTEBOOK_BYTES, Unreadable, id_problem, read_capped, read_regular
 
 DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.\-]+?)_"
@@ -71,9 +74,14 @@ def _entries(download, problems, stack):
         raise SystemExit(f"{download} is neither a folder nor a .zip file")
 
 
-def _student(parts, regex):
-    """(student id, None) or (None, why not), from the LMS's name for the entry."""
+def _student(parts, regex, custom):
+    """(student id, lms.Named or None, None) or (None, None, why not), from the LMS's
+    name for the entry; a ``custom`` pattern (--pattern) takes precedence."""
     name = parts[0] if len(parts) > 1 else parts[-1]
+    named = None if custom else lms.recognise(name)
+    if named:
+        problem = id_problem(named.student)
+        return (None, None, problem) if problem else (named.student, named, None)
     match = regex.search(name)
     if match and match.group("student"):
         student = match.group("student")
@@ -81,8 +89,9 @@ def _student(parts, regex):
         student = name   # a folder named by the student id alone
     else:
         where = "folder" if len(parts) > 1 else "file"
-        return None, f"no student id found in the {where} name (see --pattern)"
-    return student, id_problem(student)
+        return None, None, f"no student id found in the {where} name (see --pattern)"
+    problem = id_problem(student)
+    return (None, None, problem) if problem else (student, None, None)
 
 
 def _write(out, student, lesson, data):
@@ -107,10 +116,10 @@ def collect(download, lesson, out, pattern=None):
         raise SystemExit("--pattern needs a group named student, e.g. ^(?P<student>[^_]+)_")
     download, out = Path(download), Path(out)
     with contextlib.ExitStack() as stack:
-        return _collect(download, lesson, out, regex, stack)
+        return _collect(download, lesson, out, regex, pattern is not None, stack)
 
 
-def _collect(download, lesson, out, regex, stack):
+def _collect(download, lesson, out, regex, custom, stack):
     problems, by_student = [], {}
     for parts, reader in _entries(download, problems, stack):
         shown = _shown("/".join(parts))
@@ -119,25 +128,29 @@ def _collect(download, lesson, out, regex, stack):
         if not parts[-1].endswith(".ipynb"):
             problems.append(f"{shown}: not a notebook (.ipynb)")
             continue
-        student, problem = _student(parts, regex)
+        student, named, problem = _student(parts, regex, custom)
         if problem:
             problems.append(f"{shown}: {problem}")
             continue
-        by_student.setdefault(student, []).append((shown, reader))
+        by_student.setdefault(student, []).append((shown, reader, named))
     out.mkdir(parents=True, exist_ok=True)
-    placed = 0
+    placed, seen = 0, {}
     for student, entries in by_student.items():
         if len(entries) > 1:
             problems.append(f"{student}: {len(entries)} notebooks give this id, so none was placed: "
-                            + ", ".join(shown for shown, _ in entries[:8]))
+                            + ", ".join(shown for shown, _, _ in entries[:8]))
             continue
-        shown, reader = entries[0]
+        shown, reader, named = entries[0]
         try:
             _write(out, student, lesson, reader())
             placed += 1
+            if named:
+                seen[student] = named
         except Unreadable as exc:
             problems.append(f"{shown}: not placed ({exc})")
         except (OSError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError,
                 EOFError) as exc:
             problems.append(f"{shown}: not placed ({type(exc).__name__})")
+    if seen:
+        lms.save(out, seen)
     return placed, problems

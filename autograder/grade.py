@@ -85,7 +85,7 @@ def run_stage(student_dir, context):
     process (it mostly waits for the sandbox). Returns what the record stage needs."""
     lesson = context["lesson"]
     master, released = context["master_nb"], context["released_nb"]
-    sub = submission.read(submission.find(Path(student_dir), lesson))
+    sub = submission.read(submission.find(Path(student_dir), lesson), lesson)
     calls = calls_for(lesson, seed_for(context["secret"], sub.student, lesson))
     cell_log, flags = {}, list(sub.flags)
     if sub.notebook is not None:
@@ -251,7 +251,9 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
     if pending:
         _grade_pending(pending, context, workers, states, len(students), progress)
     ordered = [states[p.name] for p in students]
-    write_csv(ordered, out / GRADES_CSV, lesson, released)
+    from .lms import read as collected
+
+    write_csv(ordered, out / GRADES_CSV, lesson, released, collected(submissions))
     from .report import write_report
 
     write_report(ordered, out / "report.html", lesson, refused=refused)
@@ -344,16 +346,21 @@ def csv_safe(cell):
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def write_csv(states, path, lesson, released_path):
+def write_csv(states, path, lesson, released_path, collected=None):
     """course_grades.csv: one row per student, one column per graded check; every cell
-    neutralised with csv_safe."""
+    neutralised with csv_safe. ``collected``: what ``collect`` read in the LMS's names
+    ({student: entry}, see autograder.lms); when there is any, the LMS's id of each
+    student and its late marker follow the lesson, so grades can go back to the LMS."""
+    from . import lms
+
     cells = _graded_cells(released_path)
     max_score = sum(points for _, points in cells)
+    extra = list(lms.COLUMNS) if collected else []
     tmp = Path(str(path) + ".tmp")
     with open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow([csv_safe(x) for x in ["student_id", "lesson", *[gid for gid, _ in cells], "score",
-                                               "max_score", "flags"]])
+        writer.writerow([csv_safe(x) for x in ["student_id", "lesson", *extra, *[gid for gid, _ in cells],
+                                               "score", "max_score", "flags"]])
         for s in states:
             if s.get("not_graded"):  # the grader's failure, not the student's zero: no scores
                 shown, total, flags = [""] * len(cells), "", [s["error"]]
@@ -362,6 +369,7 @@ def write_csv(states, path, lesson, released_path):
                 row = [float(scores.get(gid, [0, points])[0] or 0) for gid, points in cells]
                 shown, total = [f"{x:g}" for x in row], f"{sum(row):g}"
                 flags = [x for x in (s.get("problem"), s.get("error")) if x] + list(s.get("flags", []))
-            writer.writerow([csv_safe(x) for x in [s["student_id"], lesson, *shown, total, f"{max_score:g}",
-                                                   "; ".join(flags)]])
+            known = lms.columns(collected.get(s["student_id"])) if collected else []
+            writer.writerow([csv_safe(x) for x in [s["student_id"], lesson, *known, *shown, total,
+                                                   f"{max_score:g}", "; ".join(flags)]])
     os.replace(tmp, path)

@@ -157,9 +157,27 @@ def notebook_bytes(sub):
     return read_regular(sub.path, base=sub.root)
 
 
-def read(sub):
+def another_lesson(notebook, lesson):
+    """The lesson whose graded cells ``notebook`` holds, when it holds none of ``lesson``'s
+    (a notebook uploaded for the wrong assignment), else None."""
+    from .graded import GRADED
+
+    def lesson_of(gid):
+        name = gid.removeprefix("check_").removeprefix("hidden_")
+        return GRADED[name].lesson if name in GRADED else None
+
+    found = [lesson_of(notebooks.grade_id(c)) for c in notebook.cells
+             if isinstance(c, dict) and notebooks.grade_id(c)]
+    found = [x for x in found if x]
+    if not found or lesson in found:
+        return None
+    return max(set(found), key=found.count)
+
+
+def read(sub, lesson=None):
     """Parse the notebook; on failure set ``problem`` in words a student understands.
-    The words never quote the file: it might not be the student's."""
+    The words never quote the file: it might not be the student's. With ``lesson``,
+    a notebook of another lesson is such a problem too, and says which it is."""
     if sub.path is None:
         return sub
     try:
@@ -181,6 +199,11 @@ def read(sub):
         for cell in sub.notebook.cells:
             if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), str):
                 raise Unreadable("a cell's source is not text")
+        other = lesson and another_lesson(sub.notebook, lesson)
+        if other:
+            sub.notebook = None
+            sub.problem = (f"this is the notebook of lesson {other}, not of {lesson}: it was uploaded "
+                           f"for the wrong assignment. Upload your {lesson}.ipynb")
     except Unreadable as exc:
         sub.notebook = None
         sub.problem = f"the notebook could not be read ({exc})"

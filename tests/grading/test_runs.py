@@ -122,7 +122,7 @@ def test_collect_never_writes_outside_out_and_survives_bad_entries(tmp_path):
         archive.writestr("okstudent_1_01_rnn.ipynb", b.to_json(b.solved(L01)))
     assert download.stat().st_size < 200_000
     placed, problems = collect(download, L01, out)
-    assert placed == 2 and sorted(p.name for p in out.iterdir()) == ["longname", "okstudent"]
+    assert placed == 2 and sorted(p.name for p in out.iterdir()) == ["collected.json", "longname", "okstudent"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deep", "download.zip"]
     assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["subs"]
     assert any("'..' is not a valid student id" in p for p in problems)
@@ -144,7 +144,7 @@ def test_collect_takes_ids_from_the_lms_folders_and_not_through_links(tmp_path):
     (download / "parkmin_14_01_rnn.ipynb").symlink_to(tmp_path / "secret.ipynb")
     placed, problems = collect(download, L01, tmp_path / "subs")
     assert placed == 3
-    assert sorted(p.name for p in (tmp_path / "subs").iterdir()) == ["doejohn", "leeann", "smithjane"]
+    assert sorted(p.name for p in (tmp_path / "subs").iterdir()) == ["collected.json", "doejohn", "leeann", "smithjane"]
     # smithjane's folder holds a file she named after doejohn: it is still hers
     assert (tmp_path / "subs" / "smithjane" / L01 / f"{L01}.ipynb").read_text() == b.to_json(b.student(L01))
     assert (tmp_path / "subs" / "doejohn" / L01 / f"{L01}.ipynb").read_text() == b.to_json(b.solved(L01))
