@@ -15,6 +15,7 @@ declares the functions; every other cell is read-only, with the id ``text_NN`` o
 ``code_NN`` from one counter per notebook.
 """
 
+import copy
 import re
 
 import nbformat
@@ -52,11 +53,11 @@ def graded_cells(fn, source, check_points=CHECK_POINTS, hidden_points=HIDDEN_POI
         raise ValueError(f"the source of {fn} must start with `def {fn}(` and hold ### BEGIN SOLUTION")
     return [
         new_code_cell(source.strip("\n"), metadata=_meta(fn, solution=True, locked=False)),
-        new_code_cell(f'"""Check {fn} on stored cases: shapes, values and the mistakes we know."""\n'
+        new_code_cell(f"# Check {fn} on stored cases: shapes, values and the mistakes we know.\n"
                       f"check({fn})",
                       metadata=_meta(f"check_{fn}", grade=True, points=check_points)),
-        new_code_cell(f'"""Hidden tests of {fn}: fresh random inputs and odd shapes, run when your work '
-                      f'is graded."""\n### BEGIN HIDDEN TESTS\nfrom solutions import {fn} as reference\n\n'
+        new_code_cell(f"# Hidden tests of {fn}: fresh random inputs and odd shapes, run when your work "
+                      f"is graded.\n### BEGIN HIDDEN TESTS\nfrom solutions import {fn} as reference\n\n"
                       f"hidden_check({fn}, reference)\n### END HIDDEN TESTS",
                       metadata=_meta(f"hidden_{fn}", grade=True, points=hidden_points)),
     ]
@@ -82,10 +83,7 @@ class Lesson:
 
     def __init__(self, name):
         self.name = name
-        self.nb = new_notebook(metadata={
-            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        })
+        self.nb = new_notebook(metadata=copy.deepcopy(notebooks.KERNEL_METADATA))
 
     def md(self, text):
         self.nb.cells.append(text_cell(text, next_number(self.nb)))

@@ -26,9 +26,28 @@ def graded_functions(nb):
             and grade_id(c)]
 
 
+KERNEL_METADATA = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                      "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                      "pygments_lexer": "ipython3", "version": "3.11.7"},
+}
+"""What the course's Python 3 kernel (ipykernel on the Python of .venv and CI) fills in when
+it connects. JupyterLab marks a notebook modified as soon as its kernel's kernelspec or
+language_info differs from the stored ones, so masters and student versions carry exactly
+these (tests/lessons/test_structure.py compares them with the installed ipykernel; on
+another Python patch release only ``version`` differs, and such a notebook shows as
+modified once)."""
+
+
 def clean(nb):
-    """Strip outputs, execution counts and widget state, in place; return whether it changed."""
+    """Strip outputs, execution counts and widget state, and set the kernel's metadata
+    (:data:`KERNEL_METADATA`), in place; return whether it changed."""
     changed = False
+    for key, value in KERNEL_METADATA.items():
+        if nb.metadata.get(key) != value:
+            nb.metadata[key] = nbformat.from_dict(value)
+            changed = True
     for cell in nb.cells:
         if cell.cell_type == "code":
             if cell.outputs or cell.execution_count is not None:

@@ -2,19 +2,19 @@
 
     check(learn_gate)
 
-prints one line per stored case (what it checks, then ✓ or ✗ and why) and raises
-AssertionError when any case fails, so an nbgrader test cell fails with it.
+shows one report (lessonkit.report_display): the reason once, a line per stored case
+(what it checks, ✓ or ✗), expected beside got. Interactively a failing check only
+reports; under nbgrader it raises CheckFailed (an AssertionError), so the test cell
+fails with it.
 """
 
 import copy
 
-from . import messages, stored
+from . import messages, progress, report_display, stored
 from .compare import call, compare, confirm_mistakes
 from .replay import retry
-
-
-class CheckFailed(AssertionError):
-    """A visible or hidden check failed; the message says why."""
+from .report_display import CheckFailed  # noqa: F401 - raised by check and hidden_check
+from .widgets import grading
 
 
 def run_cases(fn, name):
@@ -37,24 +37,19 @@ def run_cases(fn, name):
 
 
 def check(fn, name=None):
-    """Run the stored cases of graded function ``fn`` and report each on one line."""
-    __tracebackhide__ = True  # IPython shows the student's line and the message, not our frames
+    """Run the stored cases of graded function ``fn`` and show one compact report
+    (lessonkit.report_display): the reason once, a line per stored case, expected
+    beside got. Interactively a failing check only reports, so Run All goes on; under
+    nbgrader it raises CheckFailed, so its cell fails and scores 0. Outside nbgrader
+    the result is noted in the student's progress file (lessonkit.progress)."""
     name = name or getattr(fn, "__name__", None)
     if name not in stored.available():
-        raise ValueError(f"check() takes one of this course's graded functions; got {name!r}")
+        raise CheckFailed(f"check() takes one of this course's graded functions; got {name!r}")
     if not callable(fn):
-        raise CheckFailed(messages.not_a_function(name, fn))
+        return report_display.deliver(report_display.message(name, messages.not_a_function(name, fn)), grading())
     results = run_cases(fn, name)
-    failed = [(case, v) for case, v in results if not v.ok]
-    if failed and failed[0][1].kind == "not_implemented":
-        print(f"✗ {name}: {failed[0][1].message}")
-        raise CheckFailed(failed[0][1].message)
-    for case, verdict in results:
-        print(f"✓ {case.what}" if verdict.ok else f"✗ {case.what}\n    {verdict.message}")
-    credited = next((v for _, v in results if v.kind == "by_reference"), None)
-    if credited:
-        print(credited.message)
-    if failed:
-        summary = f"{name}: {len(failed)} of {len(results)} checks failed. First: {failed[0][1].message}"
-        raise CheckFailed(summary)
-    print(f"All {len(results)} checks of {name} pass.")
+    credited = next((v.message for _, v in results if v.kind == "by_reference"), None)
+    report = report_display.build(fn, name, results, credited)
+    if not grading():
+        progress.record(name, results)
+    return report_display.deliver(report, grading())

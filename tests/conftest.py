@@ -6,10 +6,15 @@ message saying how to install it.
 """
 
 import os
+import tempfile
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# checks the tests run note the student's progress in a scratch file, not in the repository
+os.environ.setdefault("LESSONKIT_PROGRESS_FILE",
+                      os.path.join(tempfile.mkdtemp(prefix="lessonkit-progress-"), ".course_progress.json"))
 
 
 @pytest.hookimpl(hookwrapper=True)

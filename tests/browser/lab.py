@@ -51,6 +51,7 @@ def lab_server(workdir):
            "JUPYTERLAB_WORKSPACES_DIR": str(Path(workdir) / "workspaces"),
            "JUPYTER_RUNTIME_DIR": str(Path(workdir) / "runtime")}
     env.pop("NBGRADER_EXECUTION", None)
+    env.pop("LESSONKIT_PROGRESS_FILE", None)  # the kernels note progress beside the lessons, as a student's do
     log = open(Path(workdir) / "jupyter.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
