@@ -34,6 +34,8 @@ from .nbgrader_setup import course_config, fast_gradebook_creation, put_tools_on
 CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
        "style-src 'unsafe-inline'; img-src data:; font-src data:; form-action 'none'; base-uri 'none'\">")
 """No scripts, no requests: a page of student text that cannot run anything."""
+WRAP = "<style>pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>"
+"""Long messages and lines of code wrap in the feedback page instead of scrolling sideways."""
 CODE_CHARS = 100_000        # characters of one code cell kept in the autograded notebook and feedback
 MARKDOWN_CHARS = 20_000     # characters of one markdown cell rendered as markdown
 SAVE_SECONDS = 120          # deadline for writing one student's grades to the gradebook
@@ -201,10 +203,14 @@ def save_grades(nb, db_url, lesson, student):
 
 def sanitise(markup):
     """Student HTML with only allowlisted tags, attributes and link protocols; the rest
-    is escaped, so it shows as text."""
+    is escaped, so it shows as text. Its TeX formulas become MathML first
+    (autograder.formulas), which passes the same allowlist with MathML's elements."""
     import bleach
 
-    return bleach.clean(markup, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+    from . import formulas
+
+    return bleach.clean(formulas.to_mathml(markup), tags=ALLOWED_TAGS | formulas.TAGS,
+                        attributes=ALLOWED_ATTRIBUTES | {tag: formulas.ATTRIBUTES for tag in formulas.TAGS},
                         protocols=ALLOWED_PROTOCOLS, strip_comments=True)
 
 
@@ -215,11 +221,12 @@ def _as_text(source, hidden):
 
 
 def _with_csp(page):
-    """The page with the Content Security Policy as the first thing in its head."""
+    """The page with the Content Security Policy as the first thing in its head (and
+    the style that wraps long lines)."""
     head = page.find("<head>")
     if head < 0:
-        return CSP + page
-    return page[:head + 6] + "\n" + CSP + page[head + 6:]
+        return CSP + WRAP + page
+    return page[:head + 6] + "\n" + CSP + WRAP + page[head + 6:]
 
 
 @functools.cache
