@@ -14,7 +14,7 @@ GRU_UNITS = ("forest vs home", "animal now")
 
 RESET_COLOR = "#d68910"    # the reset gate r: amber, new in this lesson
 KEEP_COLOR = "#c0392b"     # the keep gate z: the forget gate's red, since it plays that part
-NEW_COLOR = "#27ae60"      # the candidate n: the learn gate's green
+NEW_COLOR = "#27ae60"      # the candidate N: the learn gate's green
 MIX_COLOR = "#2980b9"      # the mix: the remember gate's blue
 
 
@@ -35,7 +35,7 @@ def gru_story_params(keep=5.0, w=0.0, reset_at_clue=0.0):
     with "an animal is on screen now" (+0.96) or "no animal" (−0.76).
     """
     H, X = 2, len(FEATURES)
-    forest, home, animal = H + 0, H + 1, H + 2        # rows of [h, x]
+    forest, home, animal = H + 0, H + 1, H + 2        # rows of [M, E]
     p = {k: np.zeros((H + X, H) if k.startswith("W") else H)
          for k in ("W_r", "b_r", "W_z", "b_z", "W_n", "b_n", "b_hn")}
     # unit 0: keep between clues, write on a clue
@@ -51,47 +51,47 @@ def gru_story_params(keep=5.0, w=0.0, reset_at_clue=0.0):
     return p
 
 
-def gru_memory_track(events, hs, fig=None, title=None, unit_names=GRU_UNITS):
-    """The course's memory track for the GRU's one memory h: hs (T, H) for one show."""
-    fig = memory_track(events, memory=hs, unit_names=unit_names, fig=fig, title=title)
+def gru_memory_track(events, memories, fig=None, title=None, unit_names=GRU_UNITS):
+    """The course's memory track for the GRU's one memory M: memories (T, H) for one show."""
+    fig = memory_track(events, memory=memories, unit_names=unit_names, fig=fig, title=title)
     ax = fig.axes[0]
-    ax.set_title("memory h, the GRU's only one (elephant and fish in one vector)",
+    ax.set_title("memory M, the GRU's only one (elephant and fish in one vector)",
                  loc="left", color=MEMORY_COLOR, fontsize=10)
-    ax.set_ylabel("h", color=MEMORY_COLOR, fontsize=10)
+    ax.set_ylabel("M", color=MEMORY_COLOR, fontsize=10)
     return fig
 
 
 def draw_gru_cell(fig=None):
-    """The GRU cell: one memory line, reset r, keep z, candidate n and the mix."""
+    """The GRU cell: one memory line, reset r, keep z, candidate N and the mix."""
     fig, ax = _diagram(fig, (8, 4.2), 6)
     ax.add_patch(_panel())
     # the memory line along the top, through the mix
     _arrow(ax, (0.0, 4.6), (6.45, 4.6), MEMORY_COLOR, 2.5)
     _arrow(ax, (8.75, 4.6), (10.0, 4.6), MEMORY_COLOR, 2.5)
-    ax.text(0.05, 4.85, "h$_{t-1}$", color=MEMORY_COLOR, fontsize=10)
-    ax.text(9.2, 4.85, "h$_t$", color=MEMORY_COLOR, fontsize=10)
+    ax.text(0.05, 4.85, "M$_{t-1}$", color=MEMORY_COLOR, fontsize=10)
+    ax.text(9.2, 4.85, "M$_t$", color=MEMORY_COLOR, fontsize=10)
     ax.text(1.9, 4.75, "kept where z ≈ 1, rewritten where z ≈ 0", color=MEMORY_COLOR, fontsize=8.5)
     # the memory and the event feed the gates
     _arrow(ax, (1.1, 4.6), (1.1, 2.6), MEMORY_COLOR, 1.6)
     _arrow(ax, (0.3, 0.0), (0.3, 2.4), EVENT_COLOR, 2.0, style="-")
-    ax.text(0.45, 0.1, "x$_t$ (event)", color=EVENT_COLOR, fontsize=10)
+    ax.text(0.45, 0.1, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10)
     ax.plot([0.3, 6.9], [2.4, 2.4], color="#888888", linewidth=1.2)
-    ax.text(1.2, 2.5, "[h, x]", color="#555555", fontsize=9)
+    ax.text(1.2, 2.5, "[M, E]", color="#555555", fontsize=9)
     for x in (2.1, 4.3, 6.9):
         _arrow(ax, (x, 2.4), (x, 1.95), "#888888")
     _box(ax, (2.1, 1.4), "reset\nr = σ(·)", RESET_COLOR, True, w=1.6)
     _box(ax, (4.3, 1.4), "keep\nz = σ(·)", KEEP_COLOR, True, w=1.6)
-    _box(ax, (6.9, 1.4), "candidate\nn = tanh(·)", NEW_COLOR, True, w=1.9)
+    _box(ax, (6.9, 1.4), "candidate\nN = tanh(·)", NEW_COLOR, True, w=1.9)
     # r reaches into the candidate; z and n go up to the mix
     _arrow(ax, (2.1, 0.85), (2.1, 0.45), "#888888", style="-")
     ax.plot([2.1, 6.9], [0.45, 0.45], color=RESET_COLOR, linewidth=1.4)
     _arrow(ax, (6.9, 0.45), (6.9, 0.85), RESET_COLOR, 1.4)
-    ax.text(3.6, 0.15, "r scales only the memory's part of n", color=RESET_COLOR, fontsize=8.5)
+    ax.text(3.6, 0.15, "r scales only the memory's part of N", color=RESET_COLOR, fontsize=8.5)
     _arrow(ax, (4.3, 1.95), (7.0, 4.0), KEEP_COLOR, 1.6)
     _arrow(ax, (7.3, 1.95), (7.6, 4.0), NEW_COLOR, 1.6)
     ax.text(5.0, 3.0, "z", color=KEEP_COLOR, fontsize=10, weight="bold")
-    ax.text(7.55, 3.0, "n", color=NEW_COLOR, fontsize=10, weight="bold")
-    _box(ax, (7.6, 4.6), "mix\nz ⊙ h + (1−z) ⊙ n", MIX_COLOR, True, w=2.1, h=1.0)
+    ax.text(7.55, 3.0, "N", color=NEW_COLOR, fontsize=10, weight="bold")
+    _box(ax, (7.6, 4.6), "mix\nz ⊙ M + (1−z) ⊙ N", MIX_COLOR, True, w=2.1, h=1.0)
     ax.set_title("the GRU cell: one memory, a keep gate that also writes, a reset gate", fontsize=11)
     return fig
 

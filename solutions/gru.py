@@ -1,11 +1,12 @@
 """The gated recurrent unit, with PyTorch's ``GRUCell`` equations.
 
-One memory h (B, H) instead of two. With [h, x] the concatenation, STM first:
+One memory M (B, H) instead of two (``h`` in PyTorch), the event E (B, X) (``x``).
+With [M, E] the concatenation, memory first:
 
-    r = σ([h, x] W_r + b_r)                       reset factor
-    z = σ([h, x] W_z + b_z)                       keep factor
-    n = tanh(x W_n[H:] + b_n + r ⊙ (h W_n[:H] + b_hn))   candidate
-    h' = (1 - z) ⊙ n + z ⊙ h
+    r = σ([M, E] W_r + b_r)                       reset factor
+    z = σ([M, E] W_z + b_z)                       keep factor
+    N = tanh(E W_n[H:] + b_n + r ⊙ (M W_n[:H] + b_hn))   candidate
+    M' = (1 - z) ⊙ N + z ⊙ M
 
 ``params`` keys: ``W_r b_r W_z b_z W_n b_n b_hn``; each W (H + X, H), each b (H,).
 The candidate keeps two biases because r multiplies only the memory's part.
@@ -19,21 +20,21 @@ from .joining import linear
 __all__ = ["gru_cell", "gru_forward"]
 
 
-def gru_cell(h, x, params):
-    """One GRU step: h (B, H), x (B, X) -> new h (B, H)."""
-    H = h.shape[-1]
+def gru_cell(memory, event, params):
+    """One GRU step: memory (B, H), event (B, X) -> new memory (B, H)."""
+    H = memory.shape[-1]
     W_n = params["W_n"]
-    r = sigmoid(linear(h, x, params["W_r"], params["b_r"]))
-    z = sigmoid(linear(h, x, params["W_z"], params["b_z"]))
-    n = np.tanh(x @ W_n[H:] + params["b_n"] + r * (h @ W_n[:H] + params["b_hn"]))
-    return (1.0 - z) * n + z * h
+    r = sigmoid(linear(memory, event, params["W_r"], params["b_r"]))
+    z = sigmoid(linear(memory, event, params["W_z"], params["b_z"]))
+    N = np.tanh(event @ W_n[H:] + params["b_n"] + r * (memory @ W_n[:H] + params["b_hn"]))
+    return (1.0 - z) * N + z * memory
 
 
-def gru_forward(xs, h0, params):
-    """Unroll :func:`gru_cell`: xs (T, B, X), h0 (B, H) -> hs (T, B, H)."""
-    hs = []
-    h = h0
-    for x in xs:
-        h = gru_cell(h, x, params)
-        hs.append(h)
-    return np.stack(hs)
+def gru_forward(events, memory0, params):
+    """Unroll :func:`gru_cell`: events (T, B, X), memory0 (B, H) -> memories (T, B, H)."""
+    memories = []
+    memory = memory0
+    for event in events:
+        memory = gru_cell(memory, event, params)
+        memories.append(memory)
+    return np.stack(memories)
