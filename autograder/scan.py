@@ -6,6 +6,7 @@ sandbox. The scan only puts what it finds into words an instructor can act on
 """
 
 import ast
+import functools
 
 COURSE_NAMES = {"check", "hidden_check", "lessonkit", "Explorer", "show"}
 REFERENCE_NAMES = {"solutions", "autograder"}
@@ -229,9 +230,53 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def _body(node):
+    """A function's code without its name and docstring, for comparing copies."""
+    body = node.body[1:] if (node.body and isinstance(node.body[0], ast.Expr)
+                             and isinstance(node.body[0].value, ast.Constant)
+                             and isinstance(node.body[0].value.value, str)) else node.body
+    return ast.dump(ast.Module(body=[*body], type_ignores=[])) + ast.dump(node.args)
+
+
+@functools.cache
+def given_functions():
+    """{function body: (lesson, name)} of every function the course gives (read-only code
+    cells of the released lessons): a graded answer equal to one was copied, not written."""
+    import nbformat
+
+    from .nbgrader_setup import ROOT
+
+    given = {}
+    for path in sorted((ROOT / "lessons").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or meta.get("solution") or meta.get("grade"):
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef) and len(node.body) > 1:
+                    given.setdefault(_body(node), (path.stem, node.name))
+    return given
+
+
+def _copied_answers(tree, lesson):
+    from .graded import GRADED
+
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in GRADED and GRADED[node.name].lesson == lesson:
+            source = given_functions().get(_body(node))
+            if source and source[0] != lesson:
+                yield (f"the answer to {node.name} is a copy of code that lesson {source[0]} gives "
+                       f"({source[1]}), not the student's own")
+
+
 def scan(sources, lesson=None):
     """Flags (sentences) for what the student's code does that grading should know;
-    ``lesson`` (e.g. "07_backprop") decides which course modules are a later lesson's."""
+    ``lesson`` (e.g. "07_backprop") decides which course modules are a later lesson's,
+    and which answers are copies of code another lesson gives."""
     finder = _Finder(lesson, _aliases(sources))
     for source in sources:
         try:
@@ -240,4 +285,7 @@ def scan(sources, lesson=None):
             finder.add(f"a cell has a syntax error (line {exc.lineno}): it cannot run")
             continue
         finder.visit(tree)
+        if lesson:
+            for flag in _copied_answers(tree, lesson):
+                finder.add(flag)
     return finder.found

@@ -364,3 +364,31 @@ def test_added_cells_are_kept_where_the_student_put_them(hostile_run):
     with open(out / "course_grades.csv") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
     assert rows["comma_in_cell_tag"]["score"] == "9" and rows["code_above_first_cell"]["score"] == "9"
+
+
+def test_an_answer_copied_from_code_another_lesson_gives_is_flagged():
+    """Later lessons give earlier lessons' answers as read-only code: lesson 07 gives a
+    sigmoid. A lesson 02 answer that is that code (another docstring, other comments)
+    is flagged; one written another way is not."""
+    import ast
+
+    from autograder.scan import given_functions, scan
+
+    given = next(src for src in _code_cells("07_backprop") if "def sigmoid(" in src)
+    node = next(n for n in ast.parse(given).body if isinstance(n, ast.FunctionDef) and n.name == "sigmoid")
+    has_docstring = isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    node.body[: 1 if has_docstring else 0] = [ast.Expr(ast.Constant("My own sigmoid."))]
+    copied = ast.unparse(node)
+    assert ("07_backprop", "sigmoid") in given_functions().values()
+    assert any("a copy of code that lesson 07_backprop gives" in f for f in scan([copied], "02_learn_gate"))
+    own = "def sigmoid(x):\n    x = np.asarray(x, dtype=float)\n    return np.exp(-np.logaddexp(0, -x))\n"
+    assert not any("copy of code" in f for f in scan([own], "02_learn_gate"))
+
+
+def _code_cells(lesson):
+    import nbformat
+
+    from autograder.nbgrader_setup import ROOT
+
+    nb = nbformat.read(ROOT / "lessons" / lesson / f"{lesson}.ipynb", as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code"]
