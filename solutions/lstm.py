@@ -31,11 +31,11 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     """One step: (B, H), (B, H), (B, X) -> (new ltm (B, H), new stm (B, H))."""
     check_variant(variant)
     p = params
-    forgotten = forget_gate(ltm, stm, event, p["W_f"], p["b_f"])
+    kept = forget_gate(ltm, stm, event, p["W_f"], p["b_f"])
     learned = learn_gate(stm, event, p["W_n"], p["b_n"], p["W_i"], p["b_i"])
-    new_ltm = remember_gate(forgotten, learned)
+    new_ltm = remember_gate(kept, learned)
     if variant == "lesson":
-        new_stm = use_gate(forgotten, stm, event, p["W_u"], p["b_u"], p["W_v"], p["b_v"])
+        new_stm = use_gate(kept, stm, event, p["W_u"], p["b_u"], p["W_v"], p["b_v"])
     else:
         new_stm = standard_use_gate(new_ltm, stm, event, p["W_v"], p["b_v"])
     return new_ltm, new_stm

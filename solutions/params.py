@@ -2,7 +2,7 @@
 
 An LSTM's ``params`` has keys ``W_n b_n W_i b_i W_f b_f W_v b_v`` (plus ``W_u b_u``
 for the lesson's variant). Each gate's W is (H + X, H) acting on [stm, event],
-each b is (H,); W_u is (H, H) acting on the forgotten long-term memory.
+each b is (H,); W_u is (H, H) acting on the kept long-term memory, K = LTM ⊙ f.
 """
 
 import numpy as np
