@@ -84,11 +84,10 @@ def calls_for(lesson, rng=None, hidden_trials=3):
                    for what, args in hidden_inputs(spec, rng, hidden_trials)]
         for cell, what, args in groups:
             expected, replays = graded.answer(args)
-            calls.append(Call(name, cell, what, args, expected,
-                              _mistake_outputs(graded, args, expected, spec.outputs)))
+            mistakes = _mistake_outputs(graded, args, expected, spec.outputs)
+            calls.append(Call(name, cell, what, args, expected, mistakes))
             if replays:
-                calls.append(Call(name, cell, what, args, expected, replays=replays,
-                                  retry_of=len(calls) - 1))
+                calls.append(Call(name, cell, what, args, expected, mistakes, replays, retry_of=len(calls) - 1))
     return calls
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from lessonkit import messages
 from lessonkit.compare import Verdict, changed_input, compare, confirm_mistakes
-from lessonkit.replay import credited
+from lessonkit.replay import settle
 
 from .graded import GRADED
 
@@ -54,12 +54,14 @@ def judge(calls, results):
             retries[call.retry_of] = index
     verdict_of = {}
     for name, indices in by_function.items():
+        spec = GRADED[name].spec
         judged = [(results[i][0], calls[i].expected, calls[i].mistakes, judge_call(calls[i], results[i]))
                   for i in indices]
-        verdict_of.update(zip(indices, confirm_mistakes(judged, GRADED[name].spec.outputs)))
-    for own, retry in retries.items():
-        if not verdict_of[own].ok and judge_call(calls[retry], results[retry]).ok:
-            verdict_of[own] = credited(calls[own].function, calls[retry].replays)
+        verdicts = confirm_mistakes(judged, spec.outputs)
+        retried = [(k, (results[retries[i]][0], calls[i].expected, calls[i].mistakes,
+                        judge_call(calls[retries[i]], results[retries[i]])))
+                   for k, i in enumerate(indices) if i in retries]
+        verdict_of.update(zip(indices, settle(verdicts, retried, name, spec.depends, spec.outputs)))
     cells = {}
     for index, call in enumerate(calls):
         if call.retry_of is None:

@@ -19,7 +19,7 @@ import numpy as np
 from . import stored
 from .checks import CheckFailed
 from .compare import call, compare
-from .replay import recording, retry
+from .replay import recording, rerun, settle
 from .spec import hidden_inputs
 
 
@@ -34,7 +34,9 @@ def hidden_check(fn, reference, name=None, trials=3):
             expected = reference(**copy.deepcopy(args))
         value, failure = call(fn, copy.deepcopy(args), spec.in_place)
         verdict = failure or compare(value, expected, spec.outputs)
-        if not verdict.ok:
-            verdict = retry(fn, args, expected, replays, spec) or verdict
+        again = None if verdict.ok else rerun(fn, args, replays, spec.in_place)
+        if again is not None:
+            judged = (again[0], expected, [], again[1] or compare(again[0], expected, spec.outputs))
+            verdict = settle([verdict], [(0, judged)], name, spec.depends, spec.outputs)[0]
         if not verdict.ok:
             raise CheckFailed(f"hidden test of {name} ({what}): {verdict.message}")

@@ -37,3 +37,9 @@ def right_with_reference(name, depends):
     return (f"{name} is right: with the right {listed} in place of yours it gives the right answer, "
             f"so it keeps its points. The fault is in your {listed}: fix it (see its check) and "
             f"{name} will pass as it is.")
+
+
+def also_wrong(depends):
+    """Said after a misconception found with the right ``depends`` replayed."""
+    listed = " and ".join(depends)
+    return f"(Found with the right {listed} in place of yours: your {listed} is wrong too, see its check.)"

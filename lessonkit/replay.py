@@ -153,17 +153,37 @@ def credited(name, depends):
     return Verdict(True, "by_reference", messages.right_with_reference(name, list(depends)))
 
 
-def retry(fn, args, expected, calls, spec):
-    """After ``fn`` failed on ``args``: :func:`credited` if it is right with ``calls``
-    replayed in place of the functions it calls, else None."""
-    from .compare import call, compare
+def rerun(fn, args, calls, in_place=()):
+    """``fn`` on ``args`` with ``calls`` replayed (see lessonkit.compare.call): (value,
+    failing Verdict or None), or None when there is nothing to replay."""
+    from .compare import call
 
     if not calls:
         return None
     with replaying(fn, calls) as replayed:
-        if not replayed:
-            return None
-        value, failure = call(fn, copy.deepcopy(args), spec.in_place)
-    if failure is None and compare(value, expected, spec.outputs).ok:
-        return credited(spec.name, calls)
-    return None
+        return call(fn, copy.deepcopy(args), in_place) if replayed else None
+
+
+def settle(verdicts, retried, name, depends, outputs):
+    """The verdicts of a function's calls, given its replayed runs.
+
+    retried: [(index of the call, (got, expected, mistakes, Verdict) of its replayed
+    run)]. A failing call that is right replayed is :func:`credited`; one whose
+    replayed output is a named misconception (confirmed over the replayed runs, as
+    lessonkit.compare.confirm_mistakes does) is told that mistake, and that the
+    functions it calls are wrong too. Returns the new list."""
+    from dataclasses import replace
+
+    from . import messages
+    from .compare import confirm_mistakes
+
+    verdicts = list(verdicts)
+    confirmed = confirm_mistakes([judged for _, judged in retried], outputs)
+    for (k, _), v in zip(retried, confirmed):
+        if verdicts[k].ok:
+            continue
+        if v.ok:
+            verdicts[k] = credited(name, depends)
+        elif v.kind == "mistake" and verdicts[k].kind != "mistake":
+            verdicts[k] = replace(v, message=v.message + " " + messages.also_wrong(list(depends)))
+    return verdicts

@@ -106,3 +106,11 @@ def test_every_case_of_a_function_that_builds_on_others_carries_its_replays(name
     depends = GRADED[name].declared.depends
     assert all(set(case.replays) == set(depends) and all(r.calls for r in case.replays.values())
                for case in stored.load(name))
+
+
+def test_a_wrong_loop_over_a_wrong_cell_is_told_the_loops_mistake_and_that_the_cell_is_wrong_too():
+    ns = _namespace(cell=WRONG_CELL, loop=LATE_LOOP)
+    verdicts = [v for _, v in run_cases(ns["rnn_forward"], "rnn_forward")]
+    named = [v for v in verdicts if v.kind == "mistake"]
+    assert named and all(v.mistake == "one_step_late" for v in named)
+    assert "your rnn_cell is wrong too" in named[0].message
