@@ -66,13 +66,25 @@ def ensure_env(requirements):
     return venv_python()
 
 
-def lab(args):
-    py = ensure_env("requirements.txt")
-    target = INDEX if (ROOT / INDEX).exists() else "lessons"
-    print("JupyterLab is starting; press Ctrl+C twice in this terminal to stop it.", flush=True)
+def landing_url():
+    """The page JupyterLab opens on: the index, with the file browser on lessons/ (the
+    folders in the order to work through them)."""
+    if not (ROOT / INDEX).exists():
+        return "/lab/tree/lessons"
+    return f"/lab/tree/{INDEX}?file-browser-path=/lessons"
+
+
+def lab_arguments(args):
+    """``jupyter lab``'s arguments: open the landing page, then ``args``."""
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args = ["--allow-root", *args]  # containers and hubs often run as root
-    return subprocess.call([py, "-m", "jupyter", "lab", target, *args], cwd=ROOT, env=venv_environ())
+    return [f"--LabApp.default_url={landing_url()}", *args]
+
+
+def lab(args):
+    py = ensure_env("requirements.txt")
+    print("JupyterLab is starting; press Ctrl+C twice in this terminal to stop it.", flush=True)
+    return subprocess.call([py, "-m", "jupyter", "lab", *lab_arguments(args)], cwd=ROOT, env=venv_environ())
 
 
 def test(args):

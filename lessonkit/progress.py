@@ -129,7 +129,7 @@ def record(name, results, where=None):
         _write(data, where)
 
 
-MARK = {"pass": ("✓", "#2e7d32"), "fail": ("✗", "#c62828"), "todo": ("…", "#b35900"), None: ("·", "#888888")}
+MARK = {"pass": ("✓", "#2e7d32"), "fail": ("✗", "#c62828"), "todo": ("○", "#b35900"), None: ("·", "#888888")}
 WORDS = {"pass": "passes its checks", "fail": "fails {failed} of {total} checks", "todo": "not implemented yet",
          None: "not checked yet"}
 

@@ -22,7 +22,7 @@ import textwrap
 
 import numpy as np
 
-WIDTH = 78
+WIDTH = 74
 """Plain-text lines are wrapped to this width (Validate's dialog does not wrap)."""
 
 OK_COLOR, BAD_COLOR, HINT_BG, DIFF_BG = "#2e7d32", "#c62828", "rgba(255, 179, 0, 0.16)", "rgba(198, 40, 40, 0.18)"
@@ -76,7 +76,7 @@ class Comparison:
         where = f"the {self.label} you return" if self.label else "your output"
         at = f", largest difference at index {tuple(int(i) for i in self.worst)}" if self.worst else ""
         part = "" if _whole(self.expected.shape, self.window) else " (the part around it)"
-        return f"Expected and got on “{self.case}”: {where}{at}{part}; * marks the entries that differ:"
+        return f"Expected and got on “{self.case}”: {where}{at}{part}"
 
     def rows(self):
         """[(label, [expected cells], [got cells], [bad flags])], one per shown row."""
@@ -95,7 +95,7 @@ class Comparison:
         rows = self.rows()
         width = max(len(c) for _, e, g, _ in rows for c in e + g) + 1
         label_w = max([len(label) for label, *_ in rows] + [0])
-        out = [self.title()]
+        out = [self.title() + "; * marks the entries that differ:"]
         for label, e, g, flags in rows:
             out.append(f"  {label:{label_w}} expected " + " ".join(f"{v} ".rjust(width + 1) for v in e))
             out.append(f"  {'':{label_w}} got      " + " ".join(
@@ -118,7 +118,8 @@ class Comparison:
             return (f'<div><div style="opacity:0.75">{which}</div>'
                     f'<table style="border-collapse:collapse;margin:0">{"".join(body)}</table></div>')
 
-        return (f'<div style="margin-top:6px">{html.escape(self.title().replace(" * marks", " Marked:"))}</div>'
+        return (f'<div style="margin-top:6px">{html.escape(self.title())}; the entries that differ are '
+                f'highlighted:</div>'
                 f'<div style="display:flex;gap:28px;flex-wrap:wrap;margin:2px 0 0 1.2em">'
                 f'{table("expected")}{table("got")}</div>')
 
@@ -232,7 +233,7 @@ class CheckReport:
     def _row_lines(self):
         """(mark, what, problem to show under it or None): each problem once, and the
         headline's not again."""
-        head = next((self._kind_key(r) for r in self.rows if not r[0]), None)
+        head = next((self._kind_key(r) for r in self.rows if not r[0] and r[2] == self.headline), None)
         shown, out = {head}, []
         for row in self.rows:
             ok, what, problem, _ = row
@@ -314,7 +315,9 @@ def build(fn, name, results, note=None):
         shown = comparison(fn, spec, case, verdict)
         if shown is not None:
             break
-    return CheckReport(name, rows, failed[0][1].message, note, shown)
+    # the reason: a named misconception says most, then the first problem found
+    reason = next((v for _, v in failed if v.kind == "mistake"), failed[0][1])
+    return CheckReport(name, rows, reason.message, note, shown)
 
 
 def message(name, text):

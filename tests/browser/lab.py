@@ -36,8 +36,10 @@ def _free_port():
 
 
 @contextlib.contextmanager
-def lab_server(workdir):
-    """JupyterLab over a copy of lessons/ in ``workdir``, with the learners' settings.
+def lab_server(workdir, args=()):
+    """JupyterLab over a copy of lessons/ in ``workdir``, with the learners' settings
+    and ``args`` (e.g. run.py's); its runtime files (the page it would open) are in
+    ``workdir``/runtime.
 
     Yields (base_url, token, root). The server and its kernels stop afterwards.
     """
@@ -57,7 +59,7 @@ def lab_server(workdir):
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
          "--ServerApp.disable_check_xsrf=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-         "jupyterlab.NeverCheckForUpdate", *(["--allow-root"] if os.geteuid() == 0 else [])],
+         "jupyterlab.NeverCheckForUpdate", *(["--allow-root"] if os.geteuid() == 0 else []), *args],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
