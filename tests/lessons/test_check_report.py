@@ -158,3 +158,31 @@ def test_a_real_kernel_shows_no_frame_of_the_course(tmp_path):
             assert {"text/html", "text/plain"} <= set(outputs[0].data)
             shown = outputs[0].data["text/plain"] + outputs[0].data["text/html"]
         assert "Traceback" not in shown and "lessonkit" not in shown and "checks.py" not in shown
+
+
+def test_stored_metadata_is_what_the_python3_kernel_fills_in():
+    """JupyterLab marks a notebook modified when its kernel's kernelspec or language_info
+    differ from the stored ones (tests/browser/test_student_view.py sees no dot)."""
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from autograder import notebooks
+
+    from .lessons import LESSONS, ROOT, master, student
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert notebooks.KERNEL_METADATA["kernelspec"] == {"display_name": spec.display_name,
+                                                       "language": spec.language, "name": "python3"}
+    assert notebooks.KERNEL_METADATA["language_info"] == IPythonKernel.language_info
+    for lesson in LESSONS:
+        if (ROOT / "lessons" / lesson).is_dir():
+            for nb in (master(lesson), student(lesson)):
+                assert {k: nb.metadata.get(k) for k in notebooks.KERNEL_METADATA} == notebooks.KERNEL_METADATA, \
+                    f"{lesson}: run `python -m autograder sync {lesson}`"
+
+
+def test_the_students_tree_holds_only_the_lesson_folders():
+    from .lessons import ROOT
+
+    stray = [p.name for p in (ROOT / "lessons").iterdir() if not p.is_dir() and not p.name.startswith(".")]
+    assert not stray, f"lessons/ is what the student sees: move {stray} to source/ or docs/"
