@@ -28,7 +28,11 @@ def main(argv=None):
         "not meet systemd's DynamicUser range 61184-65519 or an existing user), with a scratch "
         "filesystem of 256 MB and 4096 files and a cgroup for its memory, processes and CPU. "
         "A student the grader could not grade (no space, an I/O error, a sandbox that cannot "
-        "start) is listed as 'not graded: <cause>', never scored 0, and the command exits 1."))
+        "start) is listed as 'not graded: <cause>', never scored 0, and the command exits 1. "
+        "With --cluster, the sandboxed runs go to the workers of a Dask cluster (each worker "
+        "sandboxes with bubblewrap or refuses work; one that dies mid-batch loses nothing: its "
+        "submissions run again elsewhere), and verdicts, gradebook and feedback are still made "
+        "here. Install Dask with pip install -r requirements-grading.txt (instructors only)."))
     grade.add_argument("lesson", help="the lesson folder, e.g. 01_rnn")
     grade.add_argument("--submissions", required=True, type=Path, help="folder of student folders")
     grade.add_argument("--out", required=True, type=Path, help="folder for the results")
@@ -36,6 +40,11 @@ def main(argv=None):
     grade.add_argument("--force", action="store_true", help="regrade everything, changed or not")
     grade.add_argument("--unsafe", action="store_true", help=(
         "grade without a sandbox when bubblewrap cannot start (only for submissions you trust)"))
+    grade.add_argument("--cluster", metavar="ADDRESS", default=None, help=(
+        "run the sandboxes on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+        "tcp://10.0.0.5:8786; a Slurm or PBS cluster via dask-jobqueue, see the README); "
+        "the workers need the same checkout and environment, and bubblewrap"))
+    grade.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     collect = sub.add_parser("collect", help="turn an LMS download into nbgrader's layout", description=(
         "Place each notebook of an LMS download (a folder or a .zip of files named after "
         "students) at OUT/<student_id>/<LESSON>/<LESSON>.ipynb. The student id is the part "
@@ -61,7 +70,8 @@ def main(argv=None):
             print("WARNING: grading without a sandbox (--unsafe): student code runs with your "
                   "permissions and can read the reference and hidden tests.", file=sys.stderr)
         try:
-            states = run_grade(args.lesson, args.submissions, args.out, args.workers, args.force, args.unsafe)
+            states = run_grade(args.lesson, args.submissions, args.out, args.workers, args.force, args.unsafe,
+                               progress=not args.no_progress, cluster=args.cluster)
         except (GradingError, SandboxUnavailable) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import notebooks, sandbox, scan, submission
 from .calls import as_cases, calls_for, course_secret, seed_for
-from .gradebook import autograded_notebook, render_feedback, save_grades, setup
+from .gradebook import autograded_notebook, render_feedback, save_grades_batch, setup
 from .graded import GRADED
 from .nbgrader_setup import ROOT
 from .verdict import CellVerdict, judge
@@ -51,11 +51,15 @@ def fingerprint(lesson, root=ROOT):
     return digest.hexdigest()[:16]
 
 
-def _init_worker(lock, context):
+def _quiet_nbgrader():
     import warnings
 
     warnings.filterwarnings("ignore", message="Object of type <Submitted")  # nbgrader's own
-    _worker.update(context, lock=lock)
+
+
+def _init_worker(context):
+    _quiet_nbgrader()
+    _worker.update(context)
 
 
 def _label_flags(result, labels):
@@ -80,32 +84,24 @@ def _label_flags(result, labels):
     return flags
 
 
-def run_stage(student_dir, context):
+def run_stage(student_dir, context, execute=None):
     """Run one submission in the sandbox and judge it; runs in a thread of the main
-    process (it mostly waits for the sandbox). Returns what the record stage needs."""
+    process (it mostly waits for the sandbox). ``execute`` runs the sandboxed part
+    (default: here, ``execute_local``; with --cluster, on a Dask worker). Returns what
+    the gradebook and the record stage need."""
     lesson = context["lesson"]
     master, released = context["master_nb"], context["released_nb"]
     sub = submission.read(submission.find(Path(student_dir), lesson), lesson)
     calls = calls_for(lesson, seed_for(context["secret"], sub.student, lesson))
-    cell_log, flags = {}, list(sub.flags)
+    cell_log, flags, cpu = {}, list(sub.flags), None
     if sub.notebook is not None:
         program = submission.program(sub, master, released)
         flags = list(sub.flags) + scan.scan(submission.student_code(sub, master), lesson)
         labels = [label for label, _ in program]
         sources = [source for _, source in program]
-        skip = set()
-        with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-            for attempt in range(MAX_RETRIES + 1):
-                scratch = Path(tmp) / f"run{attempt}"
-                result = _sandbox_run(sources, as_cases(calls), scratch, skip, context, flags)
-                flags += _label_flags(result, labels)
-                # retry only when the process really died (a signal, an abnormal exit, or
-                # stopped by the grader): the progress file alone is the student's to forge
-                if result.died_in_cell is None or not result.events or attempt == MAX_RETRIES:
-                    break
-                flags.append(f"cell {labels[result.died_in_cell]} stopped the interpreter; "
-                             "graded again without it")
-                skip.add(result.died_in_cell)
+        result, skip, run_flags = (execute or execute_local)(sources, as_cases(calls), labels, context)
+        flags += run_flags
+        cpu = result.cpu_seconds
         for entry in result.cells:
             if entry.get("error") and labels[entry["cell"]] in GRADED:
                 cell_log[labels[entry["cell"]]] = entry["error"]
@@ -116,7 +112,30 @@ def run_stage(student_dir, context):
     else:
         verdicts = [CellVerdict(c.cell, c.function, False, f"✗ {sub.problem}", None, "unreadable")
                     for c in {c.cell: c for c in calls}.values()]
-    return {"sub": sub, "verdicts": verdicts, "cell_log": cell_log, "flags": list(dict.fromkeys(flags))}
+    nb = autograded_notebook(released, master, sub, verdicts, cell_log)
+    return {"sub": sub, "verdicts": verdicts, "nb": nb, "flags": list(dict.fromkeys(flags)), "cpu": cpu}
+
+
+def execute_local(sources, cases, labels, context):
+    """The sandboxed part of grading one submission, on this machine: its cells and
+    calls in a fresh sandbox, again without a cell that stopped the interpreter (at
+    most MAX_RETRIES times). Returns (RunResult, cells skipped, flags)."""
+    flags, skip, cpu = [], set(), None
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+        for attempt in range(MAX_RETRIES + 1):
+            scratch = Path(tmp) / f"run{attempt}"
+            result = _sandbox_run(sources, cases, scratch, skip, context, flags)
+            if result.cpu_seconds is not None:
+                cpu = result.cpu_seconds = (cpu or 0.0) + result.cpu_seconds
+            flags += _label_flags(result, labels)
+            # retry only when the process really died (a signal, an abnormal exit, or
+            # stopped by the grader): the progress file alone is the student's to forge
+            if result.died_in_cell is None or not result.events or attempt == MAX_RETRIES:
+                break
+            flags.append(f"cell {labels[result.died_in_cell]} stopped the interpreter; "
+                         "graded again without it")
+            skip.add(result.died_in_cell)
+    return result, skip, flags
 
 
 def _sandbox_run(sources, cases, scratch, skip, context, flags):
@@ -147,19 +166,18 @@ def _sandbox_run(sources, cases, scratch, skip, context, flags):
     return result
 
 
-def record_stage(judged):
-    """Write one judged submission where nbgrader expects it: gradebook, autograded
-    notebook, feedback; then its state file. Runs in a worker process."""
+def record_stage(judged, scores):
+    """Write one judged submission, whose grades are in the gradebook (``scores``),
+    where nbgrader expects it: autograded notebook, feedback; then its state file.
+    Runs in a recorder process."""
     w = _worker
     lesson, out = w["lesson"], Path(w["out"])
-    sub, verdicts = judged["sub"], judged["verdicts"]
-    nb = autograded_notebook(w["released_nb"], w["master_nb"], sub, verdicts, judged["cell_log"])
+    sub, verdicts, nb = judged["sub"], judged["verdicts"], judged["nb"]
     graded_path = out / "autograded" / sub.student / lesson / f"{lesson}.ipynb"
     graded_path.parent.mkdir(parents=True, exist_ok=True)
-    with w["lock"]:  # one writer at a time in the gradebook
-        scores = save_grades(nb, w["db_url"], lesson, sub.student)
     nbgrader_write(nb, graded_path)
-    render_feedback(nb, w["db_url"], lesson, sub.student, out / "feedback" / sub.student / lesson / f"{lesson}.html")
+    render_feedback(nb, w["db_url"], lesson, sub.student, out / "feedback" / sub.student / lesson / f"{lesson}.html",
+                    scores=scores)
     state = {
         "student_id": sub.student, "lesson": lesson, "notebook_sha256": w["hashes"][sub.student],
         "fingerprint": w["fingerprint"], "problem": sub.problem,
@@ -167,9 +185,28 @@ def record_stage(judged):
         "messages": {v.grade_id: v.message for v in verdicts},
         "mistakes": {v.grade_id: v.mistake for v in verdicts if v.mistake},
         "flags": judged["flags"],
+        "sandbox_cpu_seconds": judged["cpu"],
     }
     _write_json(out / "state" / f"{sub.student}.json", state)
     return state
+
+
+def save_batch(batch, db_url, lesson):
+    """Grades of ``batch`` ([(name, judged)]) into the gradebook in one transaction;
+    when it fails, one student at a time, so one bad notebook costs only its own
+    student. Returns {name: scores or the exception}."""
+    try:
+        return save_grades_batch([(name, judged["nb"]) for name, judged in batch], db_url, lesson)
+    except Exception:  # noqa: BLE001 - retried one by one below; each failure is reported
+        if len(batch) == 1:
+            raise
+    saved = {}
+    for name, judged in batch:
+        try:
+            saved[name] = save_grades_batch([(name, judged["nb"])], db_url, lesson)[name]
+        except Exception as exc:  # noqa: BLE001
+            saved[name] = exc
+    return saved
 
 
 def nbgrader_write(nb, path):
@@ -198,17 +235,49 @@ def _notebook_hash(student_dir, lesson):
 
 
 def _mpl_cache(out):
-    """Build matplotlib's font cache once, so each sandbox starts without rebuilding it."""
-    cache = Path(out) / ".cache" / "matplotlib"
-    if not any(cache.glob("fontlist-*.json")):
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
-                       env={**os.environ, "MPLCONFIGDIR": str(cache)}, check=True)
-    return str(cache)
+    """Build matplotlib's font cache once per machine and matplotlib version (in the
+    user's cache folder, else in ``out``), so each sandbox starts without rebuilding it."""
+    import importlib.metadata
+
+    from .gradebook import cache_dir
+
+    version = importlib.metadata.version("matplotlib")
+    for cache in (cache_dir(f"matplotlib-{version}"), Path(out) / ".cache" / "matplotlib"):
+        if cache is None:
+            continue
+        if any(cache.glob("fontlist-*.json")):
+            return str(cache)
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                           env={**os.environ, "MPLCONFIGDIR": str(cache)}, check=True)
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        if any(cache.glob("fontlist-*.json")):
+            return str(cache)
+    raise GradingError("matplotlib's font cache cannot be built (no writable cache folder)")
 
 
-def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, root=ROOT, progress=True):
-    """Grade every student folder in ``submissions``; return their states, sorted by student."""
+def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, root=ROOT, progress=True,
+          cluster=None):
+    """Grade every student folder in ``submissions``; return their states, sorted by student.
+
+    ``cluster``: the address of a Dask scheduler (or a ``cluster.Cluster``): the
+    sandboxed runs go to its workers; everything else happens here."""
+    owned = None
+    if cluster is not None and not unsafe:
+        from .cluster import Cluster
+
+        if not isinstance(cluster, Cluster):
+            cluster = owned = Cluster(cluster)
+    try:
+        return _grade(lesson, submissions, out, workers, force, unsafe, root, progress, cluster)
+    finally:
+        if owned is not None:
+            owned.close()
+
+
+def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, cluster):
     submissions, out = Path(submissions), Path(out)
     if not (Path(root) / "source" / lesson / f"{lesson}.ipynb").is_file():
         known = sorted(p.name for p in (Path(root) / "source").glob("[0-9][0-9]_*"))
@@ -217,12 +286,24 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
         raise GradingError(f"lesson {lesson} has no graded functions")
     if not submissions.is_dir():
         raise GradingError(f"no folder {submissions}")
-    if not unsafe:
+    steps = _progress(4, 0, progress, desc="preparing", unit="step")
+    steps.set_postfix_str("probe sandbox" if cluster is None else "each worker's probe sandbox")
+    if cluster is not None:
+        if unsafe:
+            raise GradingError("--cluster always sandboxes: it cannot be combined with --unsafe")
+        from .cluster import code_stamp
+
+        cluster.check(lesson, code_stamp())   # every worker probes its own sandbox
+    elif not unsafe:
         sandbox.check_available(lesson)
     else:
         sandbox.probe(lesson, unsafe=True)
+    steps.update(1)
+    steps.set_postfix_str("gradebook and release")
     out.mkdir(parents=True, exist_ok=True)
     db_url, released = setup(lesson, out, root)
+    steps.update(1)
+    steps.set_postfix_str("what changed since the last run")
     students, refused = [], []
     for p in sorted(submissions.iterdir()):
         if p.name.startswith(".") or not (p.is_symlink() or p.is_dir()):
@@ -243,13 +324,16 @@ def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, roo
             states[p.name] = old
         else:
             pending.append(p)
-
+    steps.update(1)
+    steps.set_postfix_str("matplotlib's font cache")
     context = {"lesson": lesson, "out": str(out), "db_url": db_url, "unsafe": unsafe,
                "master_nb": notebooks.read(Path(root) / "source" / lesson / f"{lesson}.ipynb"),
                "released_nb": notebooks.read(released), "fingerprint": stamp, "hashes": hashes,
                "mpl_cache": _mpl_cache(out), "secret": course_secret(out)}
+    steps.update(1)
+    steps.close()
     if pending:
-        _grade_pending(pending, context, workers, states, len(students), progress)
+        _grade_pending(pending, context, workers, states, len(students), progress, cluster)
     ordered = [states[p.name] for p in students]
     from .lms import read as collected
 
@@ -264,29 +348,47 @@ GRADES_CSV = "course_grades.csv"
 """The class's grades in OUT: not nbgrader's ``grades.csv``, which ``nbgrader export``
 writes in the folder it runs in and would otherwise overwrite."""
 
+BATCH_STUDENTS = 100     # at most this many students' grades in one gradebook transaction
+BATCH_SECONDS = 1.0      # and a batch waits at most this long for more
 
-def _grade_pending(pending, context, workers, states, total, progress):
+
+def _grade_pending(pending, context, workers, states, total, progress, cluster=None):
     """A pipeline: sandboxes run from threads (two per worker, since a thread only
-    waits for its sandbox), and ``workers`` processes record the results."""
+    waits for its sandbox; with ``cluster``, two per cluster thread, each waiting for
+    a Dask worker), judged submissions are saved to the gradebook by this process in
+    batches (one transaction each), and ``workers`` recorder processes write the
+    autograded notebooks, feedback and state files."""
+    import time
+
+    _quiet_nbgrader()
+    from .gradebook import _prepared_head
+
+    _prepared_head()   # once, here: the recorders forked below inherit it
     workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
+    runners = 2 * (cluster.threads if cluster is not None else workers)
+    execute = cluster.execute if cluster is not None else None
     mp = multiprocessing.get_context("fork")
-    lock = mp.Lock()
     lesson = context["lesson"]
     bar = _progress(total, total - len(pending), progress)
     with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker,
-                             initargs=(lock, context)) as pool:
+                             initargs=(context,)) as pool:
         # start the recorders before any thread exists: forking a threaded process is unsafe
         list(pool.map(abs, range(workers)))
-        with ThreadPoolExecutor(2 * workers) as threads:
-            running = {threads.submit(run_stage, str(p), context): p.name for p in pending}
-            recording = {}
-            while running or recording:
-                done, _ = wait(set(running) | set(recording), return_when=FIRST_COMPLETED)
+        with ThreadPoolExecutor(min(runners, len(pending))) as threads:
+            more = (execute,) if execute is not None else ()
+            running = {threads.submit(run_stage, str(p), context, *more): p.name for p in pending}
+            recording, batch, since = {}, [], None
+            while running or recording or batch:
+                left = None if not batch else max(0.0, since + BATCH_SECONDS - time.monotonic())
+                done = set()
+                if running or recording:
+                    done, _ = wait(set(running) | set(recording), timeout=left, return_when=FIRST_COMPLETED)
                 for future in done:
                     if future in running:
                         name = running.pop(future)
                         try:
-                            recording[pool.submit(record_stage, future.result())] = name
+                            batch.append((name, future.result()))
+                            since = since or time.monotonic()
                         except Exception as exc:  # noqa: BLE001 - the batch goes on; reported
                             states[name] = _failed(name, lesson, exc, context["out"])
                             bar.update(1)
@@ -297,6 +399,19 @@ def _grade_pending(pending, context, workers, states, total, progress):
                         except Exception as exc:  # noqa: BLE001
                             states[name] = _failed(name, lesson, exc, context["out"])
                         bar.update(1)
+                if batch and (len(batch) >= BATCH_STUDENTS or not running
+                              or time.monotonic() - since >= BATCH_SECONDS):
+                    try:
+                        saved = save_batch(batch, context["db_url"], lesson)
+                    except Exception as exc:  # noqa: BLE001
+                        saved = {name: exc for name, _ in batch}
+                    for name, judged in batch:
+                        if isinstance(saved[name], Exception):
+                            states[name] = _failed(name, lesson, saved[name], context["out"])
+                            bar.update(1)
+                        else:
+                            recording[pool.submit(record_stage, judged, saved[name])] = name
+                    batch, since = [], None
     bar.close()
 
 
@@ -318,11 +433,10 @@ def not_graded(states):
     return [(s["student_id"], s["not_graded"]) for s in states if s.get("not_graded")]
 
 
-def _progress(total, done, enabled):
+def _progress(total, done, enabled, desc="grading", unit="student"):
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=done, unit="student", desc="grading", disable=not enabled,
-                file=sys.stderr)
+    return tqdm(total=total, initial=done, unit=unit, desc=desc, disable=not enabled, file=sys.stderr)
 
 
 def _read_state(path):

@@ -103,24 +103,83 @@ def _cap(cell):
             cell.setdefault("metadata", {})["autograder"] = cut.metadata["autograder"]
 
 
+def cache_dir(*parts):
+    """A folder of the grader's own cache (``$XDG_CACHE_HOME`` or ~/.cache, then
+    lstm-gate-by-gate/...), private to the grader (mode 0700, not a link), or None."""
+    from .host import HostError, private_dir
+
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):   # made 0755 by an earlier version of the grader
+            if (folder / "lstm-gate-by-gate").stat().st_uid == os.geteuid():
+                os.chmod(folder / "lstm-gate-by-gate", 0o700)
+        folder = private_dir(folder / "lstm-gate-by-gate")
+        for part in parts:
+            folder = private_dir(folder / part)
+    except (OSError, HostError):
+        return None
+    return folder
+
+
+def _release_key(lesson, source):
+    import hashlib
+    import importlib.metadata
+
+    digest = hashlib.sha256(f"{lesson}\0{importlib.metadata.version('nbgrader')}\0".encode())
+    digest.update(Path(__file__).with_name("nbgrader_setup.py").read_bytes())
+    for path in sorted(p for p in Path(source).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(source)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
 def setup(lesson, out_dir, source_root):
-    """Create (or reuse) out_dir/course with the lesson's gradebook; return its db_url."""
+    """Create (or reuse) out_dir/course with the lesson's gradebook; return its db_url
+    and the released notebook.
+
+    nbgrader's generate_assignment makes both from the master (~2 s). Its result for a
+    master is kept in the grader's cache: a new results folder gets a copy of that
+    fresh gradebook and release; a results folder whose release was made from the same
+    master is used as it is (its gradebook keeps its students)."""
+    course = Path(out_dir) / "course"
+    source = course / "source" / lesson
+    release = course / "release" / lesson
+    db = Path(out_dir).resolve() / "gradebook.db"
+    db_url = f"sqlite:///{db}"
+    key = _release_key(lesson, Path(source_root) / "source" / lesson)
+    stamp = course / f".release-{lesson}"
+    released = release / f"{lesson}.ipynb"
+    if db.is_file() and released.is_file() and stamp.is_file() and stamp.read_text() == key:
+        return db_url, released
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(Path(source_root) / "source" / lesson, source)
+    cache = cache_dir("release", key)
+    if not db.exists() and cache is not None and (cache / "done").is_file():
+        shutil.rmtree(release, ignore_errors=True)
+        shutil.copytree(cache / "release", release)
+        shutil.copyfile(cache / "gradebook.db", f"{db}.tmp")
+        os.replace(f"{db}.tmp", db)
+        stamp.write_text(key)
+        return db_url, released
+    fresh = not db.exists()
     from nbgrader.apps import NbGraderAPI
 
     put_tools_on_path()
     fast_gradebook_creation()
-    course = Path(out_dir) / "course"
-    source = course / "source" / lesson
-    shutil.rmtree(source, ignore_errors=True)
-    shutil.copytree(Path(source_root) / "source" / lesson, source)
-    db_url = f"sqlite:///{Path(out_dir).resolve() / 'gradebook.db'}"
     config = course_config(course, db_url=db_url)
     config.CourseDirectory.release_directory = "release"
     config.Application.log_level = "ERROR"
     result = NbGraderAPI(config=config).generate_assignment(lesson, force=True)
     if not result["success"]:
         raise RuntimeError(f"nbgrader could not set up the gradebook:\n{result['log']}\n{result['error']}")
-    return db_url, course / "release" / lesson / f"{lesson}.ipynb"
+    stamp.write_text(key)
+    if fresh and cache is not None:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(cache / "release", ignore_errors=True)
+            shutil.copytree(release, cache / "release")
+            shutil.copyfile(db, cache / "gradebook.db")
+            (cache / "done").touch()
+    return db_url, released
 
 
 def autograded_notebook(released, master, sub, verdicts, cell_log):
@@ -185,20 +244,81 @@ def _verdict_output(verdict, sub):
 
 
 def save_grades(nb, db_url, lesson, student):
-    """Record the autograded notebook's scores in the gradebook (nbgrader's own code)."""
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import SaveAutoGrades
+    """Record one autograded notebook's scores in the gradebook (nbgrader's own code)."""
+    return save_grades_batch([(student, nb)], db_url, lesson)[student]
 
-    with Gradebook(db_url, course_id="lstm-gate-by-gate") as gb:
-        gb.update_or_create_student(student)
-        gb.update_or_create_submission(lesson, student)
-    resources = {"nbgrader": {"db_url": db_url, "assignment": lesson, "notebook": lesson,
-                              "student": student}}
-    with deadline(SAVE_SECONDS, "saving the grades"):
-        SaveAutoGrades().preprocess(copy.deepcopy(nb), resources)
-    with Gradebook(db_url, course_id="lstm-gate-by-gate") as gb:
-        sub = gb.find_submission_notebook(lesson, lesson, student)
-        return {g.name: (g.score, g.max_score) for g in sub.grades}
+
+class _Deferred:
+    """A gradebook session whose commits wait: nbgrader's methods commit after every
+    row; a batch commits once, at its end."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def commit(self):
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
+def _save_cells(nb, submitted, log):
+    """SaveAutoGrades' preprocess_cell (nbgrader 0.9.6, preprocessors/saveautogrades.py),
+    on the submitted notebook's own grade and comment rows instead of a query per cell."""
+    from nbgrader import utils
+
+    cells = submitted.notebook
+    graded = {c.id: c.name for c in [*cells.grade_cells, *cells.task_cells]}
+    answered = {c.id: c.name for c in [*cells.solution_cells, *cells.task_cells]}
+    grades = {graded[g.cell_id]: g for g in submitted.grades}
+    comments = {answered[c.cell_id]: c for c in submitted.comments}
+    for cell in nb.cells:
+        if utils.is_grade(cell):
+            grade = grades[cell.metadata["nbgrader"]["grade_id"]]
+            grade.auto_score, _ = utils.determine_grade(cell, log)
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+        if utils.is_solution(cell) or utils.is_task(cell):
+            comment = comments[cell.metadata["nbgrader"]["grade_id"]]
+            if cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell) \
+                    and not utils.is_task(cell):
+                comment.auto_comment = "No response."
+            else:
+                comment.auto_comment = None
+
+
+def save_grades_batch(items, db_url, lesson):
+    """Record the scores of ``items`` ([(student, autograded notebook)]) in the gradebook
+    in one transaction, with nbgrader's Gradebook (students, submissions) and
+    SaveAutoGrades' rules for each cell; return {student: {grade_id: (score, max_score)}}
+    as read back from it. Nothing is kept if any student's notebook fails (the caller
+    then saves them one by one)."""
+    import logging
+
+    from nbgrader.api import Gradebook
+
+    log = logging.getLogger("autograder.gradebook")
+    scores, rows = {}, []
+    with deadline(SAVE_SECONDS + len(items), "saving the grades"), \
+            Gradebook(db_url, course_id="lstm-gate-by-gate") as gb:
+        session = gb.db
+        gb.db = _Deferred(session)
+        try:
+            for student, nb in items:
+                gb.update_or_create_student(student)
+                submission = gb.update_or_create_submission(lesson, student)
+                session.flush()
+                submitted = next(n for n in submission.notebooks if n.name == lesson)
+                _save_cells(nb, submitted, log)
+                rows.append((student, submitted))
+            session.commit()
+            for student, submitted in rows:
+                scores[student] = {g.name: (g.score, g.max_score) for g in submitted.grades}
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            gb.db = session
+    return scores
 
 
 def sanitise(markup):
@@ -259,18 +379,28 @@ def _feedback_exporter():
     return exporter
 
 
-def render_feedback(nb, db_url, lesson, student, path):
-    """Write the feedback HTML: nbgrader's template, hidden tests cleared, the scores
-    read back from the gradebook; every cell within its cap, and a Content Security
-    Policy. Past the deadline, a plain page of the cells as text instead."""
-    resources = {"nbgrader": {"db_url": db_url, "assignment": lesson, "notebook": lesson,
-                              "student": student}}
+def read_scores(db_url, lesson, student):
+    """{grade_id: (score, max_score)} of one student, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, course_id="lstm-gate-by-gate") as gb:
+        sub = gb.find_submission_notebook(lesson, lesson, student)
+        return {g.name: (g.score, g.max_score) for g in sub.grades}
+
+
+def render_feedback(nb, db_url, lesson, student, path, scores=None):
+    """Write the feedback HTML from the prepared template (``feedback_page``): hidden
+    tests cleared, the scores given (else read back from the gradebook); every cell
+    within its cap, and a Content Security Policy. Past the deadline, a plain page of
+    the cells as text instead."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         _cap(cell)
     try:
         with deadline(RENDER_SECONDS, "rendering the feedback"):
-            page, _ = _feedback_exporter().from_notebook_node(copy.deepcopy(nb), resources=resources)
+            if scores is None:
+                scores = read_scores(db_url, lesson, student)
+            page = feedback_page(nb, lesson, scores)
     except DeadlineExceeded:
         page = _plain_feedback(nb, lesson)
     path = Path(path)
@@ -278,6 +408,140 @@ def render_feedback(nb, db_url, lesson, student, path):
     tmp = path.with_suffix(".tmp")
     tmp.write_text(_with_csp(page))
     os.replace(tmp, path)
+
+
+@functools.cache
+def _prepared_head():
+    """The head of nbgrader's feedback page (its bootstrap and notebook styles, pygments'
+    classes), rendered by nbconvert with nbgrader's feedback template once per version
+    of nbconvert, nbgrader and this file (kept in the grader's cache); every student's
+    page reuses it. Its MathJax loader is dropped (the Content Security Policy would
+    block it anyway)."""
+    import hashlib
+    import importlib.metadata
+    import json
+    import re
+
+    key = hashlib.sha256("\0".join([importlib.metadata.version("nbconvert"), importlib.metadata.version("nbgrader"),
+                                     Path(__file__).read_text()]).encode()).hexdigest()[:24]
+    cache = cache_dir("feedback-head")
+    stored = cache / f"{key}.json" if cache is not None else None
+    if stored is not None:
+        with contextlib.suppress(OSError, ValueError):
+            before, after = json.loads(stored.read_text())
+            return before, after
+    import nbformat
+
+    exporter = _feedback_exporter()
+    resources = {"nbgrader": {"notebook": "NOTEBOOK_TITLE", "score": 0, "max_score": 0, "late_penalty": 0}}
+    plain = copy.copy(exporter)
+    plain._preprocessors = []   # GetGrades and ClearHiddenTests need a gradebook: no cells here
+    page, _ = type(exporter).from_notebook_node(plain, nbformat.v4.new_notebook(), resources=resources)
+    head = page[:page.index("<body")]
+    head = re.sub(r"<script\b.*?</script>", "", head, flags=re.S | re.I)
+    before, after = head.split("NOTEBOOK_TITLE", 1)
+    if stored is not None:
+        with contextlib.suppress(OSError):
+            stored.with_suffix(".tmp").write_text(json.dumps([before, after]))
+            os.replace(stored.with_suffix(".tmp"), stored)
+    return before, after
+
+
+@functools.lru_cache(maxsize=4096)
+def _markdown_html(source):
+    """A markdown cell's sanitised HTML; the same master cell is rendered once per process."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return sanitise(markdown2html_mistune(source))
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_html(source):
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    return highlight(source, PythonLexer(), HtmlFormatter(cssclass="highlight hl-ipython3"))
+
+
+def _points(value):
+    return f"{float(value or 0):g}"
+
+
+def _nbgrader_panel(meta, inner, scores):
+    """nbgrader's panel around an answer or grade cell, with its score."""
+    gid = html.escape(str(meta.get("grade_id", "")))
+    if meta.get("grade"):
+        score, points = scores.get(meta.get("grade_id"), (0, meta.get("points", 0)))
+        right = f'<span class="pull-right">Score: {_points(score)} / {_points(points)} <a href="#top">(Top)</a></span>'
+    else:
+        right = '<span class="pull-right"><a href="#top">(Top)</a></span>'
+    label = ("Student's answer" if meta.get("solution")
+             else f"Grade cell: <code>{gid}</code>")
+    anchor = f'<a name="{gid}"></a>' if meta.get("grade") else ""
+    return (f'<div class="panel panel-primary nbgrader_cell">{anchor}<div class="panel-heading">'
+            f'<span class="nbgrader-label">{label}</span>{right}</div><div class="panel-body">{inner}</div></div>')
+
+
+def _output_html(output):
+    kind = output.get("output_type")
+    if kind == "stream":
+        cls = "output_stream output_stderr" if output.get("name") == "stderr" else "output_stream output_stdout"
+        text = output.get("text", "")
+    elif kind == "error":
+        cls = "output_error"
+        text = "\n".join(output.get("traceback") or [f"{output.get('ename')}: {output.get('evalue')}"])
+    else:
+        return ""
+    return (f'<div class="output_area"><div class="prompt"></div><div class="output_subarea output_text {cls}">'
+            f"<pre>{html.escape(str(text))}</pre></div></div>")
+
+
+def feedback_page(nb, lesson, scores):
+    """One student's feedback page, linear in the notebook's size: nbgrader's feedback
+    layout (the score, a table of contents of the graded cells, each cell in its panel)
+    with the head prepared once (``_prepared_head``), hidden tests cleared by nbgrader's
+    ClearHiddenTests, markdown sanitised, each cell within its cap."""
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    nb, _ = ClearHiddenTests().preprocess(copy.deepcopy(nb), {})
+    before, after = _prepared_head()
+    total = sum(float(s or 0) for s, _ in scores.values())
+    possible = sum(float(m or 0) for _, m in scores.values())
+    toc, body = [], []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
+        source, hidden = cell.get("source", ""), _truncated(cell)
+        if meta.get("grade") and meta.get("grade_id") in scores:
+            score, points = scores[meta["grade_id"]]
+            kind = "Test cell" if not meta.get("solution") else "Coding free-response"
+            toc.append(f'<li><a href="#{html.escape(str(meta["grade_id"]))}">{kind}</a> '
+                       f"(Score: {_points(score)} / {_points(points)})</li>")
+        if cell.get("cell_type") == "markdown":
+            rendered = (_as_text(source[:MARKDOWN_CHARS], hidden + max(0, len(source) - MARKDOWN_CHARS))
+                        if hidden or len(source) > MARKDOWN_CHARS else _markdown_html(source))
+            inner = f'<div class="text_cell_render border-box-sizing rendered_html">{rendered}</div>'
+            inner = (_nbgrader_panel(meta, inner, scores) if meta.get("solution") or meta.get("grade")
+                     else f'<div class="inner_cell">{inner}</div>')
+            body.append(f'<div class="cell border-box-sizing text_cell rendered"><div class="prompt input_prompt">'
+                        f"</div>{inner}</div>")
+        elif cell.get("cell_type") == "code":
+            code = _code_html(source) if not hidden else _as_text(source, hidden)
+            inner = f'<div class="input_area">{code}</div>'
+            inner = (_nbgrader_panel(meta, inner, scores) if meta.get("solution") or meta.get("grade")
+                     else f'<div class="inner_cell">{inner}</div>')
+            outputs = "".join(_output_html(o) for o in cell.get("outputs", []))
+            body.append('<div class="cell border-box-sizing code_cell rendered"><div class="input">'
+                        f'<div class="prompt input_prompt">In&nbsp;[&nbsp;]:</div>{inner}</div>'
+                        + (f'<div class="output_wrapper"><div class="output">{outputs}</div></div>' if outputs else "")
+                        + "</div>")
+    title = html.escape(lesson)
+    return (f"{before}{title}{after}<body><a name=\"top\"></a><div class=\"container\">"
+            "<div class=\"panel panel-default\">"
+            f'<div class="panel-heading"><h4>{title} (Score: {total:g} / {possible:g})</h4><div id="toc"><ol>'
+            + "".join(toc) + '</ol></div></div><div class="panel-body"><div id="notebook" class="border-box-sizing">'
+            '<div class="container" id="notebook-container">' + "\n".join(body)
+            + "</div></div></div></div></div></body>\n</html>\n")
 
 
 def _plain_feedback(nb, lesson):

@@ -57,6 +57,7 @@ class RunResult:
     died_in_cell: int | None = None
     seconds: float = 0.0
     progress_when_stopped: str | None = None  # the runner's progress file when the grader stopped it
+    cpu_seconds: float | None = None   # the whole sandbox's CPU time, where its cgroup counts it
     started: bool = True    # False: the runner never reached its first cell (the grader's fault, not the student's)
 
 
@@ -68,7 +69,17 @@ def check_available(lesson=None):
             "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. "
             "Install it (Debian/Ubuntu: sudo apt-get install bubblewrap), or pass --unsafe "
             "to grade without a sandbox (only for submissions you trust).")
+    compile_course()
     probe(lesson)
+
+
+def compile_course():
+    """Byte-compile lessonkit once, here, so no sandbox compiles it again (a sandbox
+    cannot write its __pycache__; a later lesson's module stays hidden, .pyc included)."""
+    import compileall
+
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(str(LESSONKIT), quiet=2)
 
 
 PROBE_PROGRAM = ["import numpy as np\nimport lessonkit\nfrom lessonkit import check, hidden_check\n",
@@ -173,6 +184,8 @@ def run(cells, calls, scratch, skip=(), unsafe=False, mpl_cache=None, lesson=Non
     when the run's results have been read."""
     with _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson) as (command, cgroup):
         result = _run(command, unsafe, Path(scratch), cgroup)
+        if cgroup is not None:
+            result.cpu_seconds = cgroup.cpu_seconds()
         if cgroup is not None and cgroup.out_of_memory():
             result.events.append(f"used more than {host.SANDBOX_MEMORY >> 30} GB of memory and was stopped")
         result.started = _progress(Path(scratch)) != "" or (Path(scratch) / "cells.json").exists()

@@ -1,0 +1,136 @@
+"""Where the time of grading ONE submission goes, stage by stage, sandbox on.
+
+    .venv/bin/python bench/grading_profile.py [--repeat 5]
+
+Each stage is timed on its own (median of --repeat, after one warm-up) for one solved
+lesson-01 submission: the sandbox's start (scratch filesystem, uid, cgroup, bwrap and
+its mounts, around /bin/true), the interpreter and numpy inside it, the lesson's
+cells, the calls, and in the grader: reading the notebook, drawing the inputs and
+computing the expected values, the verdict, the gradebook write (per student, in a
+batch of 40) and the feedback page. Wall seconds; the sandbox's CPU seconds where its
+cgroup counts them. The one-off costs of a grading run (imports, nbgrader's
+generate_assignment, the probe) are printed apart.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from timing import table  # noqa: E402
+
+LESSON = "01_rnn"
+
+
+def timed(fn, repeat):
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    once = {}
+    start = time.perf_counter()
+    from autograder import gradebook, notebooks, sandbox, submission
+    from autograder.calls import as_cases, calls_for, seed_for
+    from autograder.grade import _mpl_cache
+    from autograder.nbgrader_setup import ROOT as COURSE
+    from autograder.verdict import judge
+    from tests.grading import builders as b
+    once["imports of the grading command"] = time.perf_counter() - start
+
+    work = Path(tempfile.mkdtemp(prefix="grading-profile-"))
+    b.write(work / "subs" / "s0", LESSON, b.solved(LESSON))
+    start = time.perf_counter()
+    db_url, released_path = gradebook.setup(LESSON, work / "out", COURSE)
+    once["gradebook and release (nbgrader generate_assignment)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    sandbox.check_available(LESSON)
+    once["probe sandbox"] = time.perf_counter() - start
+    mpl = _mpl_cache(work / "out")
+    master = notebooks.read(COURSE / "source" / LESSON / f"{LESSON}.ipynb")
+    released = notebooks.read(released_path)
+    secret = b"profile"
+    sub = submission.read(submission.find(work / "subs" / "s0", LESSON))
+    calls = calls_for(LESSON, seed_for(secret, sub.student, LESSON))
+    cases = as_cases(calls)
+    program = [s for _, s in submission.program(sub, master, released)]
+    cells_only = [program[0]] if program else []
+    runs = iter(range(1_000_000))
+
+    def sandboxed(cells, with_calls=True, command=None):
+        scratch = work / f"run{next(runs)}"
+        if command is None:
+            return sandbox.run(cells, cases if with_calls else [], scratch, mpl_cache=mpl, lesson=LESSON)
+        import subprocess
+
+        with sandbox._prepared(["pass"], [], scratch, (), False, mpl, LESSON) as (full, cgroup):
+            prefix = full[:full.index(sys.executable)]
+            subprocess.run(prefix + command, capture_output=True, preexec_fn=lambda: sandbox._limits(cgroup),
+                           check=True)
+
+    rows, cpu = [], {}
+    t_true = timed(lambda: sandboxed(None, command=["/bin/true"]), args.repeat)
+    t_python = timed(lambda: sandboxed(None, command=[sys.executable, "-c", "pass"]), args.repeat)
+    t_numpy = timed(lambda: sandboxed(None, command=[sys.executable, "-c", "import numpy"]), args.repeat)
+    t_imports = timed(lambda: sandboxed(cells_only, with_calls=False), args.repeat)
+    t_cells = timed(lambda: sandboxed(program, with_calls=False), args.repeat)
+    t_full = timed(lambda: sandboxed(program), args.repeat)
+    result = sandbox.run(program, cases, work / "cpu", mpl_cache=mpl, lesson=LESSON)
+    cpu["sandbox"] = result.cpu_seconds
+    rows.append(["sandbox start (tmpfs, uid, cgroup, bwrap + mounts, /bin/true)", t_true])
+    rows.append(["interpreter start in the sandbox", t_python - t_true])
+    rows.append(["numpy import", t_numpy - t_python])
+    rows.append(["the lesson's first cell (imports: matplotlib, ipywidgets, lessonkit) + runner",
+                 t_imports - t_numpy])
+    rows.append(["the other cells", t_cells - t_imports])
+    rows.append(["the calls (a forked child per graded function)", t_full - t_cells])
+    rows.append(["read and check the notebook", timed(
+        lambda: submission.read(submission.find(work / "subs" / "s0", LESSON)), args.repeat)])
+    rows.append(["draw the inputs, compute expected values and misconceptions", timed(
+        lambda: calls_for(LESSON, seed_for(secret, sub.student, LESSON)), args.repeat)])
+    rows.append(["compare with the master, build the program, scan", timed(
+        lambda: submission.program(sub, master, released), args.repeat)])
+    rows.append(["verdict (judge)", timed(lambda: judge(calls, result.results), args.repeat)])
+    verdicts = judge(calls, result.results)
+    nb = gradebook.autograded_notebook(released, master, sub, verdicts, {})
+    rows.append(["autograded notebook built", timed(
+        lambda: gradebook.autograded_notebook(released, master, sub, verdicts, {}), args.repeat)])
+    students = iter(range(1_000_000))
+    rows.append(["gradebook write, one student alone", timed(
+        lambda: gradebook.save_grades_batch([(f"a{next(students)}", nb)], db_url, LESSON), args.repeat)])
+    batch = timed(lambda: gradebook.save_grades_batch(
+        [(f"b{next(students)}", nb) for _ in range(40)], db_url, LESSON), max(1, args.repeat // 2))
+    rows.append(["gradebook write, per student in a batch of 40 (as grading does)", batch / 40])
+    scores = gradebook.read_scores(db_url, LESSON, "a0")
+    from autograder.grade import nbgrader_write
+
+    rows.append(["autograded notebook written", timed(lambda: nbgrader_write(nb, work / "nb.ipynb"), args.repeat)])
+    rows.append(["feedback page (prepared template)", timed(
+        lambda: gradebook.render_feedback(nb, db_url, LESSON, "a0", work / "f.html", scores=scores), args.repeat)])
+    total = sum(seconds for name, seconds in rows if "one student alone" not in name)
+    print(f"One solved {LESSON} submission, sandbox on (median of {args.repeat}, wall seconds)")
+    table([[name, f"{seconds:.3f}", f"{100 * seconds / total:.0f} %"] for name, seconds in rows]
+          + [["total per submission (batched gradebook write)", f"{total:.3f}", "100 %"]],
+          ["stage", "seconds", "share"])
+    if cpu["sandbox"] is not None:
+        print(f"CPU time of the whole sandbox (its cgroup): {cpu['sandbox']:.3f} s")
+    print()
+    table([[name, f"{seconds:.2f}"] for name, seconds in once.items()], ["once per grading run", "seconds"])
+
+
+if __name__ == "__main__":
+    main()
