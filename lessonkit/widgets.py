@@ -8,11 +8,22 @@ of them is not implemented yet, the figure says which one to implement instead o
 raising; any other error is shown in the figure too. Under nbgrader
 (``NBGRADER_EXECUTION`` set) an explorer shows one line and computes nothing.
 ``update(**values)`` redraws as a slider move does, for tests without a browser.
+
+Crisp: a figure of ``figsize`` inches is shown ``CSS_DPI`` CSS pixels per inch wide
+(8 in: 720 px), never stretched, and rendered at the browser's device pixel ratio,
+which a tiny probe in the widget reports to the kernel (1 until it has). Fast: a
+slider sends its value when it is released (one redraw per move, none during a
+drag); the figure is drawn once per redraw, and the constrained layout is worked out
+once per arrangement of panels and reused while only data and values change.
 """
 
 import io
 import os
 import traceback
+
+CSS_DPI = 90          # CSS pixels per figure inch: an 8-inch figure is 720 px wide
+STATIC_RATIO = 2.0    # pixel ratio of static plots (show), which have no probe
+_ratio = {"last": 1.0}  # the last ratio a browser reported: new explorers start with it
 
 
 def grading():
@@ -26,14 +37,128 @@ def missing_function(exc):
     return frames[-1].name if frames else "the function above"
 
 
-def png_bytes(fig, dpi=90):
-    """The figure as PNG bytes (explicit, so no matplotlib backend setup is needed)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def css_size(figsize):
+    """The figure's size on screen in CSS pixels, (width, height)."""
+    return round(figsize[0] * CSS_DPI), round(figsize[1] * CSS_DPI)
 
+
+def render(fig, ratio=1.0, layout=None):
+    """The figure as PNG bytes, ``ratio`` device pixels per CSS pixel.
+
+    Drawn once on the Agg canvas (no matplotlib backend needed, no second layout pass
+    as savefig makes), encoded as an RGB PNG at low compression (speed over size).
+    ``layout``, a :class:`Layout`, reuses the constrained layout of earlier redraws.
+    Returns (png bytes, (width, height) in device pixels).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    width_in, _ = fig.get_size_inches()
+    css_width = round(width_in * CSS_DPI)
+    fig.set_dpi((round(css_width * ratio) + 0.01) / width_in)  # whole device pixels, exactly
+    # one canvas per figure: its renderer, and matplotlib's cache of text sizes tied
+    # to it, live from one redraw to the next
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    if layout is not None:
+        layout.apply(fig, canvas)
+    else:
+        canvas.draw()
+    size = canvas.get_width_height()
+    image = Image.frombuffer("RGBA", size, canvas.buffer_rgba()).convert("RGB")
     buffer = io.BytesIO()
-    FigureCanvasAgg(fig)  # attach a canvas that can render without any backend set up
-    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})  # speed over size
-    return buffer.getvalue()
+    image.save(buffer, format="png", compress_level=1)
+    return buffer.getvalue(), size
+
+
+def png_bytes(fig, dpi=CSS_DPI):
+    """The figure as PNG bytes at ``dpi`` (kept for callers that want one file)."""
+    return render(fig, dpi / CSS_DPI)[0]
+
+
+class Layout:
+    """The constrained layout of an explorer's figure, worked out once per arrangement.
+
+    A redraw makes new axes; when they are arranged as last time (same panels, same
+    number of lines in titles and labels, legends and tick labels of the same length),
+    the positions found last time are set directly and the figure is drawn without a
+    layout engine: the layout pass costs as much as drawing itself. Any text that
+    would then stick out of the figure triggers a real layout pass after all.
+    """
+
+    def __init__(self):
+        self.key = None
+        self.positions = None
+        self.suptitle = None
+        self.clipped = False
+        self.passes = 0     # how many real layout passes were made (for tests)
+
+    @staticmethod
+    def arrangement(fig):
+        def lines(text):
+            return text.count("\n") + 1 if text else 0
+
+        def fixed_labels(axis):
+            seq = getattr(axis.get_major_formatter(), "seq", None)
+            return max((len(str(s)) for s in seq), default=0) if seq is not None else -1
+
+        panels = []
+        for ax in fig.axes:
+            spec = ax.get_subplotspec()
+            legend = ax.get_legend()
+            panels.append((type(ax).__name__,
+                           None if spec is None else (spec.get_geometry(), spec.rowspan, spec.colspan),
+                           lines(ax.get_title("left")), lines(ax.get_title()), lines(ax.get_title("right")),
+                           lines(ax.get_xlabel()), lines(ax.get_ylabel()),
+                           ax.get_xscale(), ax.get_yscale(), ax.xaxis.get_visible(), ax.axison,
+                           fixed_labels(ax.xaxis), fixed_labels(ax.yaxis),
+                           None if legend is None else tuple(len(t.get_text()) for t in legend.get_texts())))
+        title = fig._suptitle
+        return (tuple(fig.get_size_inches()), tuple(panels),
+                None if title is None else lines(title.get_text()), len(fig.texts))
+
+    def apply(self, fig, canvas):
+        """Lay the figure out (reusing the last layout when it fits) and draw it."""
+        key = self.arrangement(fig)
+        if key == self.key:
+            for ax, position in zip(fig.axes, self.positions):
+                ax._set_position(position)
+            if self.suptitle is not None:
+                fig._suptitle.set_position(self.suptitle[0])
+                fig._suptitle.set_verticalalignment(self.suptitle[1])
+            engine = fig.get_layout_engine()
+            fig.set_layout_engine("none")
+            canvas.draw()
+            fig.set_layout_engine(engine)
+            if self.clipped or not self._sticks_out(fig, canvas.get_renderer()):
+                return
+        fig.set_layout_engine("constrained")
+        canvas.draw()
+        self.passes += 1
+        self.clipped = self._sticks_out(fig, canvas.get_renderer())  # then a new pass would not help
+        self.key = key
+        self.positions = [ax.get_position(original=True).frozen() for ax in fig.axes]
+        title = fig._suptitle
+        self.suptitle = None if title is None else (title.get_position(), title.get_verticalalignment())
+
+    @staticmethod
+    def _sticks_out(fig, renderer):
+        """Whether a title, label or tick label drawn last reaches past the figure's edge."""
+        edge = fig.bbox
+        texts = []
+        for ax in fig.axes:
+            texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+            for axis in (ax.xaxis, ax.yaxis):   # the ticks drawn: those inside the view
+                texts += [label for tick in axis._update_ticks() for label in (tick.label1, tick.label2)]
+        if fig._suptitle is not None:
+            texts.append(fig._suptitle)
+        for text in texts:
+            if not text.get_visible() or not text.get_text():
+                continue
+            box = text.get_window_extent(renderer)
+            if box.x0 < edge.x0 - 0.5 or box.y0 < edge.y0 - 0.5 or box.x1 > edge.x1 + 0.5 \
+                    or box.y1 > edge.y1 + 0.5:
+                return True
+        return False
 
 
 def _message(fig, text, color):
@@ -41,15 +166,34 @@ def _message(fig, text, color):
     fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=12, color=color, wrap=True)
 
 
+# Reports window.devicePixelRatio to the kernel through a hidden text box, again
+# whenever it changes (browser zoom, another screen). An HTML widget's content is set
+# as innerHTML, so the handler of an image that cannot load runs; nothing is fetched.
+_PROBE = (
+    '<img alt="" src="data:," style="display:none" onerror="(function probe(tries) {'
+    "var box = document.querySelector('.BOX input');"
+    "if (!box) { if (tries < 50) setTimeout(function () { probe(tries + 1); }, 100); return; }"
+    "var ratio = window.devicePixelRatio || 1;"
+    "box.value = String(ratio); box.dispatchEvent(new Event('input', {bubbles: true}));"
+    "window.matchMedia('(resolution: ' + ratio + 'dppx)')"
+    ".addEventListener('change', function () { probe(0); }, {once: true});"
+    '})(0)">'
+)
+
+
 class Explorer:
     """Sliders (ipywidgets) driving ``draw(fig, **values)``."""
 
-    def __init__(self, draw, controls, figsize=(8, 3.5)):
+    def __init__(self, draw, controls, figsize=(8, 3.5), continuous=False):
         self.draw = draw
         self.controls = dict(controls)
         self.figsize = figsize
+        self.continuous = continuous   # True: redraw while a slider is dragged
         self._figure = None
         self.status = "not drawn"
+        self.ratio = _ratio["last"]
+        self.layout = Layout()
+        self.image_size = None         # (width, height) in device pixels of the last image
         self._image = None
         self._widget = None
 
@@ -74,37 +218,69 @@ class Explorer:
             self._redraw()
         return self.status
 
+    def image(self):
+        """The figure as it is now, as PNG bytes at the current pixel ratio."""
+        png, self.image_size = render(self.figure, self.ratio, self.layout)
+        return png
+
     def _redraw(self, _change=None):
-        self.figure.clear()
+        fig = self.figure
+        fig.clear()
+        fig.set_size_inches(self.figsize)
+        fig.set_layout_engine("constrained")
         try:
-            self.draw(self.figure, **self.values)
+            self.draw(fig, **self.values)
             self.status = "ok"
         except NotImplementedError as exc:
             name = missing_function(exc)
-            _message(self.figure, f"Implement {name} first (its cell is above),\n"
-                                  "run that cell, then this one again.", "#b35900")
+            _message(fig, f"Implement {name} first (its cell is above),\n"
+                          "run that cell, then this one again.", "#b35900")
             self.status = "todo"
         except NameError as exc:  # a function whose cell was never run
-            _message(self.figure, f"{exc.name} is not defined yet: implement it and run its cell\n"
-                                  "(above), then move a slider.", "#b35900")
+            _message(fig, f"{exc.name} is not defined yet: implement it and run its cell\n"
+                          "(above), then move a slider.", "#b35900")
             self.status = "todo"
         except Exception as exc:  # noqa: BLE001 - show, never raise, in a widget
-            _message(self.figure, f"Your code raised {type(exc).__name__}:\n{exc}", "#b00020")
+            _message(fig, f"Your code raised {type(exc).__name__}:\n{exc}", "#b00020")
             self.status = "error"
         if self._image is not None:
-            self._image.value = png_bytes(self.figure)
+            self._image.value = self.image()
+
+    def _ratio_reported(self, change):
+        try:
+            ratio = round(min(max(float(change["new"]), 0.5), 4.0), 3)
+        except (TypeError, ValueError):
+            return
+        _ratio["last"] = ratio
+        if ratio != self.ratio:
+            self.ratio = ratio
+            if self._image is not None:
+                self._image.value = self.image()   # same figure, more (or fewer) pixels
 
     def widget(self):
         """The sliders above the figure, as one ipywidgets box."""
         import ipywidgets as w
 
         if self._widget is None:
-            self._image = w.Image(format="png")
+            width, _ = css_size(self.figsize)
+            # a fixed CSS width (the box would stretch the image to its own width),
+            # narrower only when the notebook is; the height follows the image
+            self._image = w.Image(format="png", layout=w.Layout(width=f"{width}px", max_width="100%",
+                                                                height="auto"))
             for control in self.controls.values():
-                control.continuous_update = True
+                control.continuous_update = self.continuous
+                if getattr(control, "description", "") and len(control.description) > 8:
+                    control.style.description_width = "initial"   # never cut a label short
                 control.observe(self._redraw, names="value")
-            self._widget = w.VBox([w.HBox(list(self.controls.values()),
-                                          layout=w.Layout(flex_flow="row wrap")), self._image])
+            name = f"lessonkit-ratio-{id(self):x}"
+            ratio = w.Text(layout=w.Layout(display="none"))
+            ratio.add_class(name)
+            ratio.observe(self._ratio_reported, names="value")
+            probe = w.HTML(_PROBE.replace("BOX", name), layout=w.Layout(display="none"))
+            self._widget = w.VBox([w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")),
+                                   self._image, ratio, probe])
+            self._widget.add_class("lessonkit-explorer")
+            self._widget.add_class(f"lessonkit-draws-{getattr(self.draw, '__name__', 'figure')}")  # for tests
             self._redraw()
         return self._widget
 
@@ -121,7 +297,8 @@ def show(draw, figsize=(8, 3.5)):
     """Draw one static figure with ``draw(fig)`` and display it.
 
     Like an explorer, it says which function to implement instead of raising, and
-    under nbgrader it draws nothing.
+    under nbgrader it draws nothing. Rendered at twice (or the browser's reported
+    ratio of) the CSS size it is shown at, so it is crisp on high-density screens.
     """
     if grading():
         print("(Plots are off while the notebook is being graded.)")
@@ -130,4 +307,5 @@ def show(draw, figsize=(8, 3.5)):
     explorer.update()
     from IPython.display import Image, display
 
-    display(Image(data=png_bytes(explorer.figure)))
+    png, _ = render(explorer.figure, max(STATIC_RATIO, _ratio["last"]))
+    display(Image(data=png, width=css_size(figsize)[0]))

@@ -26,7 +26,10 @@ def test_explorers_redraw_when_a_slider_moves(lesson):
         before = figure_pixels(explorer.figure)
         for name, control in explorer.controls.items():
             start = control.value
-            other = control.max if control.value != control.max else control.min
+            if isinstance(start, bool):  # a switch (Checkbox)
+                other = not start
+            else:
+                other = control.max if control.value != control.max else control.min
             assert explorer.update(**{name: other}) == "ok", f"{lesson} {gid} {name}={other}"
             after = figure_pixels(explorer.figure)
             assert before.shape != after.shape or not np.array_equal(before, after), \
@@ -40,3 +43,73 @@ def test_blank_lesson_explorers_ask_for_the_function(lesson):
         assert explorer.update() == "todo", f"{lesson} {gid}: {explorer.status}"
         text = " ".join(t.get_text() for t in explorer.figure.texts)
         assert text.startswith("Implement ") and "first" in text
+
+
+def _story_explorer():
+    """Lesson 01's story explorer (draw_story), run in this process."""
+    return dict(explorers(master("01_rnn")))["code_08"]
+
+
+def test_an_explorer_image_has_one_pixel_per_screen_pixel():
+    import ipywidgets
+
+    from lessonkit.widgets import CSS_DPI, render
+
+    explorer = _story_explorer()
+    box = explorer.widget()
+    image = box.children[1]
+    width = round(explorer.figsize[0] * CSS_DPI)
+    assert image.layout.width == f"{width}px" and image.layout.max_width == "100%"
+    for control in explorer.controls.values():
+        assert control.continuous_update is False      # a drag redraws once, on release
+    for ratio in (1, 1.25, 2):
+        png, size = render(explorer.figure, ratio, explorer.layout)
+        assert size[0] == round(width * ratio)
+        assert abs(size[1] - explorer.figsize[1] * CSS_DPI * ratio) <= 1
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # the browser reports its pixel ratio through the hidden text box: the image follows
+    probe = [c for c in box.children if isinstance(c, ipywidgets.Text)][0]
+    probe.value = "2"
+    assert explorer.ratio == 2 and explorer.image_size[0] == 2 * width
+    probe.value = "not a number"
+    assert explorer.ratio == 2
+
+
+def test_a_long_slider_label_is_never_cut_short():
+    explorer = _story_explorer()
+    explorer.controls["gap"].description = "steps shown"
+    explorer._widget = None
+    explorer.widget()
+    assert explorer.controls["gap"].style.description_width == "initial"
+
+
+def test_the_layout_is_worked_out_once_and_reused_exactly():
+    """Moving a slider reuses the constrained layout of the first draw, and the image is
+    then the one a full layout pass gives."""
+    from lessonkit.widgets import Layout, render
+
+    explorer = _story_explorer()
+    explorer.widget()
+    first = explorer._image.value
+    for value in (0.9, 1.2, 0.6):
+        explorer.update(w=value)
+    assert explorer.layout.passes == 1
+    assert explorer._image.value == first           # back at w = 0.6: the same bytes
+    fresh, _ = render(explorer.figure, explorer.ratio, Layout())
+    assert fresh == first
+
+
+def test_a_text_that_would_stick_out_gets_a_real_layout_pass():
+    from lessonkit.widgets import Layout, render
+
+    explorer = _story_explorer()
+    explorer.update()
+    layout = Layout()
+    render(explorer.figure, 1, layout)
+    # same arrangement, but a y label far wider than the margin found for it
+    explorer.figure.clear()
+    explorer.draw(explorer.figure, **explorer.values)
+    explorer.figure.axes[0].set_ylabel("M", fontsize=40)
+    before = layout.passes
+    render(explorer.figure, 1, layout)
+    assert layout.passes == before + 1
