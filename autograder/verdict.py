@@ -39,6 +39,14 @@ def judge_call(call, returned):
     return compare(value, call.expected, spec.outputs, call.mistakes)
 
 
+def _value(returned):
+    """The value a call returned, or None if it raised or warned: as in the notebook's
+    check (lessonkit.compare.call), such a call tells nothing about which mistake it is,
+    and its value (a NaN from a log of a negative score, say) must not contradict one."""
+    value, error, warning, _ = returned
+    return None if error or warning else value
+
+
 def judge(calls, results):
     """One CellVerdict per test cell, in order; a cell passes when all its calls do.
 
@@ -55,10 +63,10 @@ def judge(calls, results):
     verdict_of = {}
     for name, indices in by_function.items():
         spec = GRADED[name].spec
-        judged = [(results[i][0], calls[i].expected, calls[i].mistakes, judge_call(calls[i], results[i]))
+        judged = [(_value(results[i]), calls[i].expected, calls[i].mistakes, judge_call(calls[i], results[i]))
                   for i in indices]
         verdicts = confirm_mistakes(judged, spec.outputs)
-        retried = [(k, (results[retries[i]][0], calls[i].expected, calls[i].mistakes,
+        retried = [(k, (_value(results[retries[i]]), calls[i].expected, calls[i].mistakes,
                         judge_call(calls[retries[i]], results[retries[i]])))
                    for k, i in enumerate(indices) if i in retries]
         verdict_of.update(zip(indices, settle(verdicts, retried, name, spec.depends, spec.outputs)))

@@ -25,7 +25,9 @@ class Arg:
     """One argument: its name, shape letters and the kind of values it holds.
 
     kinds: ``normal`` (standard normal), ``weight`` (uniform ±1.5/sqrt(H)), ``wide``
-    (spanning ±1000, for functions that must not overflow), ``factor`` (in (0, 1)),
+    (spanning ±1000, for functions that must not overflow: magnitudes from 1e-3 to 1e3,
+    and every array holds one entry above +750 and one below -750, where np.exp of it,
+    or of minus it, overflows), ``factor`` (in (0, 1)),
     ``positive`` (in (0.1, 3)), ``lstm_params`` / ``lstm_params_standard`` /
     ``gru_params`` (dicts of weights from :mod:`solutions.params`' initialisers),
     ``function`` (one of :data:`lessonkit.testfunctions.FUNCTIONS`; no shape),
@@ -112,7 +114,11 @@ def draw_arg(arg, shape, rng, sizes):
         k = 1.5 / np.sqrt(sizes["H"])
         return rng.uniform(-k, k, size=shape)
     if arg.kind == "wide":
-        return rng.choice([-1.0, 1.0], size=shape) * 10.0 ** rng.uniform(-3, 3, size=shape)
+        values = rng.choice([-1.0, 1.0], size=shape) * 10.0 ** rng.uniform(-3, 3, size=shape)
+        flat = values.reshape(-1)                    # a view: sets entries of values
+        where = rng.permutation(flat.size)[:2]
+        flat[where] = np.array([1.0, -1.0])[:len(where)] * rng.uniform(750, 1000, size=len(where))
+        return values
     if arg.kind == "factor":
         return rng.uniform(0.05, 0.95, size=shape)
     if arg.kind == "positive":

@@ -1,4 +1,9 @@
-"""The pieces of one training step that act on whole parameter sets.
+"""The loss of a classification head, and the pieces of one training step that act on
+whole parameter sets.
+
+A head's scores, the logits, are an array (B, K): one row per batch item, one score
+per class. ``softmax`` turns each row into probabilities; ``cross_entropy`` is the
+mean over the batch of minus the log of the probability given to the right class.
 
 Parameters and gradients are dicts of arrays with the same keys and shapes (for an
 LSTM: ``W_n b_n W_i b_i W_f b_f W_v b_v``, plus whatever a model adds, such as a
@@ -8,7 +13,30 @@ they were.
 
 import numpy as np
 
-__all__ = ["clip_gradients", "sgd_update"]
+__all__ = ["softmax", "cross_entropy", "clip_gradients", "sgd_update"]
+
+
+def softmax(logits):
+    """Probabilities from scores, row by row: p[b, k] = exp(s[b, k]) / sum_j exp(s[b, j]).
+
+    logits (B, K), any finite values. The row's largest score is subtracted first
+    (which leaves p unchanged), so no exp overflows. Returns (B, K), each row positive
+    (or 0 where a score is far below the row's largest) and summing to 1.
+    """
+    shifted = logits - np.max(logits, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def cross_entropy(logits, labels):
+    """The mean over the batch of -ln p[b, labels[b]], with p = softmax(logits).
+
+    logits (B, K) scores; labels (B,) integers in [0, K), the right class of each row.
+    Returns a float. (A probability that rounds to 0, for a right class scored some 745
+    below the row's best, gives an infinite loss; the lesson's scores are far smaller.)
+    """
+    p = softmax(logits)
+    return float(-np.mean(np.log(p[np.arange(len(labels)), labels])))
 
 
 def clip_gradients(grads, max_norm):

@@ -1,4 +1,4 @@
-"""Lesson 08, LSTM against RNN: clip_gradients, sgd_update."""
+"""Lesson 08, LSTM against RNN: softmax, cross_entropy, clip_gradients, sgd_update."""
 
 import numpy as np
 
@@ -18,6 +18,132 @@ def _arrays(rng, H, X, scale=1.0):
 
 def _norm(grads):
     return np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+
+
+# --- softmax -------------------------------------------------------------------------
+
+graded(solutions.softmax, LESSON, takes=("BK wide",))
+
+@case("3 shows, 4 classes: every row positive and summing to 1")
+def _(rng):
+    return dict(logits=2.0 * rng.normal(size=(3, 4)))
+
+
+@case("scores near +1000 and -1000: no overflow (subtract each row's largest score first)")
+def _(rng):
+    return dict(logits=rng.normal(size=(3, 2)) + np.array([[1000.0], [-1000.0], [0.0]]))
+
+
+@case("equal scores give 1/2 each, and adding the same number to a row changes nothing")
+def _(rng):
+    shift = rng.uniform(-5, 5, size=(4, 1))
+    return dict(logits=np.array([[0.0, 0.0], [1.0, -1.0], [2.0, 0.0], [-3.0, 0.5]]) + shift)
+
+
+@case("one show (B = 1), 5 classes: still one row of probabilities")
+def _(rng):
+    return dict(logits=rng.normal(size=(1, 5)))
+
+
+@mistake("no_max_subtraction",
+         "np.exp of a large score overflows (np.exp(1000.0) is inf, and inf / inf is nan). "
+         "Subtract each row's largest score first, logits - logits.max(axis=-1, keepdims=True): "
+         "the probabilities do not change.", warns=True)
+def softmax(logits):
+    e = np.exp(logits)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+@mistake("wrong_axis",
+         "Your probabilities sum to 1 down each column, over the batch (axis 0). A row is one "
+         "show and its scores are the classes: take the max and the sum along the last axis, "
+         "axis=-1 with keepdims=True.")
+def softmax(logits):
+    e = np.exp(logits - np.max(logits, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+@mistake("whole_batch_sum",
+         "You divided by the sum over the whole batch, so all rows together sum to 1. Each row "
+         "is one show's probabilities: divide by the row's own sum, "
+         "np.sum(e, axis=-1, keepdims=True).")
+def softmax(logits):
+    e = np.exp(logits - np.max(logits, axis=-1, keepdims=True))
+    return e / np.sum(e)
+
+
+@mistake("not_normalised",
+         "Your rows do not sum to 1: you returned the exps. Divide each row by its sum, "
+         "e / np.sum(e, axis=-1, keepdims=True).")
+def softmax(logits):
+    return np.exp(logits - np.max(logits, axis=-1, keepdims=True))
+
+
+# --- cross_entropy -------------------------------------------------------------------
+
+graded(solutions.cross_entropy, LESSON, takes=("BK", "B label"), depends=("softmax",))
+
+@case("positive scores, 3 shows, 4 classes: the log is of a probability, not of a score")
+def _(rng):
+    return dict(logits=rng.uniform(0.5, 3.0, size=(3, 4)), labels=np.array([2, 0, 3]))
+
+
+@case("4 shows, 2 classes: the mean of -ln p of each show's right class")
+def _(rng):
+    # scores kept positive (a shift changes no probability), so a log of the scores does not warn
+    return dict(logits=2.0 * rng.normal(size=(4, 2)) + 10.0, labels=np.array([0, 1, 1, 1]))
+
+
+@case("all scores equal, 3 classes: every answer costs ln 3, the loss of guessing")
+def _(rng):
+    return dict(logits=np.full((5, 3), rng.uniform(1.0, 5.0)), labels=rng.integers(0, 3, size=5))
+
+
+@case("sure and right (score +8 on the right class) costs almost nothing; sure and wrong costs about 8")
+def _(rng):
+    logits = np.zeros((3, 2))
+    logits[[0, 1, 2], [0, 1, 1]] = 8.0
+    return dict(logits=logits + rng.uniform(0.9, 1.1, size=(3, 2)), labels=np.array([0, 1, 0]))
+
+
+@mistake("summed_not_mean",
+         "Your loss grows with the batch: you summed -ln p over the shows. The loss is their "
+         "mean, so that it does not depend on the batch size: -np.mean(...), or divide the "
+         "sum by B.")
+def cross_entropy(logits, labels):
+    p = softmax(logits)
+    return float(-np.sum(np.log(p[np.arange(len(labels)), labels])))
+
+
+@mistake("every_label_column",
+         "p[:, labels] takes, for every show, the column of every label in the batch (a B x B "
+         "table), so you averaged over wrong answers too. Take one entry per row, the right "
+         "class of that show: p[np.arange(B), labels].")
+def cross_entropy(logits, labels):
+    p = softmax(logits)
+    return float(-np.mean(np.log(p[:, labels])))
+
+
+@mistake("all_classes",
+         "You averaged -ln p over every class of every show. Only the probability of the right "
+         "class counts: pick p[np.arange(B), labels], then take -np.mean of its log.")
+def cross_entropy(logits, labels):
+    return float(-np.mean(np.log(softmax(logits))))
+
+
+@mistake("log_of_logits",
+         "You took the log of the scores. The loss is minus the log of a probability: "
+         "p = softmax(logits) first, then -np.mean(np.log(p[np.arange(B), labels])).")
+def cross_entropy(logits, labels):
+    return float(-np.mean(np.log(logits[np.arange(len(labels)), labels])))
+
+
+@mistake("no_minus",
+         "Your loss is negative: ln p is at most 0, so the loss is minus its mean, "
+         "-np.mean(np.log(p[np.arange(B), labels])).")
+def cross_entropy(logits, labels):
+    p = softmax(logits)
+    return float(np.mean(np.log(p[np.arange(len(labels)), labels])))
 
 
 # --- clip_gradients ----------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""Issue 14, E12: clip_gradients' hidden calls see the norm on both sides of max_norm, so a
-clip that always rescales to max_norm (scaling small gradients up) fails every run, in the
-notebook's hidden check and in the course's grader, while PyTorch's form of the clip passes."""
+"""Hidden inputs on both sides of every threshold (issue 14, E12). clip_gradients' hidden
+calls see the norm below and above max_norm, so a clip that always rescales to max_norm
+(scaling small gradients up) fails every run, in the notebook's hidden check and in the
+course's grader, while PyTorch's form of the clip passes; softmax's hidden logits always
+hold a score whose exp overflows, so a softmax without the max subtracted fails every run."""
 
 import numpy as np
 import pytest
@@ -56,3 +58,17 @@ def test_the_graders_hidden_calls_name_always_rescaled_for_every_student():
                   if c.cell == "hidden_clip_gradients"]
         named = [c for c in hidden if "always_rescaled" in [m[0] for m in c.mistakes]]
         assert len(named) >= 3, f"seed {seed}: always_rescaled shows in {len(named)} hidden calls"
+
+
+def no_max_subtraction(logits):
+    e = np.exp(logits)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def test_a_softmax_without_the_max_fails_the_hidden_check_every_run():
+    """Every 'wide' array holds an entry above +750 and one below -750: np.exp overflows."""
+    for _ in range(RUNS):
+        with pytest.raises(CheckFailed, match="overflow|invalid value"):
+            hidden_check(no_max_subtraction, solutions.softmax)
+    for _ in range(20):
+        hidden_check(solutions.softmax, solutions.softmax)
