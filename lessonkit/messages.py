@@ -15,10 +15,27 @@ def raised(name, error):
     return f"{name} raised {error}"
 
 
+WARNING_HINTS = (
+    ("overflow encountered in exp",
+     "np.exp overflows for arguments above about 709 (for σ: exp(-x) at x below -709, exp(x) above "
+     "709). Take exp only of numbers that are never positive, e = np.exp(-np.abs(x)), and remember "
+     "that np.where computes both of its branches for every entry, so each must be safe on its own."),
+    ("divide by zero encountered",
+     "Leave the entries whose denominator is 0 out of the division and give them their answer "
+     "directly: np.divide(top, bottom, out=<an array of those answers>, where=bottom != 0) (for "
+     "a half-life: where=f < 1, with np.inf elsewhere)."),
+    ("invalid value encountered",
+     "An entry became NaN (inf - inf, inf / inf or 0 / 0, often right after an overflow): find "
+     "the step that produced an infinity and compute it so that it stays finite."),
+)
+"""What to change, by the text of the warning: the mistakes that are found only by the
+warning they print (the naive σ, np.where's two branches, a half-life that divides by ln 1)."""
+
+
 def warned(name, warning):
     """``warning`` is "Category: text"."""
-    return (f"{name} printed a warning ({warning}). A graded test that prints a warning scores 0; "
-            "compute it in a way that does not warn.")
+    hint = next((h for text, h in WARNING_HINTS if text in warning), "compute it in a way that does not warn.")
+    return f"{name} printed a warning ({warning}). A graded test that prints a warning scores 0; {hint}"
 
 
 def not_a_function(name, value):
