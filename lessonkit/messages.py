@@ -10,9 +10,33 @@ def not_implemented(name):
             "with your code, run that cell, then this one.")
 
 
+_PRODUCT = ("The shapes of a matrix product do not fit. In this course a row acts on a weight from "
+            "the right, [M, E] (B, H + X) @ W (H + X, H), with [M, E] = np.concatenate([memory, event], "
+            "axis=1) and W as it is given (not W @ x with column vectors, not transposed); two arrays "
+            "of the same shape (B, H) are combined unit by unit with *, not with np.dot or @.")
+
+ERROR_HINTS = (
+    ("concatenation axis must match exactly, but along dimension 1",
+     "np.concatenate joins along axis 0, the batch, unless told otherwise: put a memory and an "
+     "event side by side along the last axis, np.concatenate([memory, event], axis=1), shape (B, H + X)."),
+    ("concatenation axis must match exactly, but along dimension 0",
+     "The two arrays you joined have different numbers of rows: a memory (B, H) and one step's "
+     "events (B, X) have one row per sequence. Time is the first axis of events (T, B, X): "
+     "events[t], or `for event in events:`, is one step."),
+    ("not aligned", _PRODUCT),
+    ("matmul: Input operand", _PRODUCT),
+    ("can be converted to Python scalars",
+     "A function of the math module (math.exp, math.tanh) takes one number, not an array: use "
+     "np.exp or np.tanh, which work entry by entry on arrays of any shape."),
+)
+"""What to change, by the text of the error: the course's mistakes that raise on most inputs
+(a join along axis 0, W from the left, time read from the wrong axis, np.dot for ⊙, math.exp)."""
+
+
 def raised(name, error):
     """``error`` is "TypeName: text"."""
-    return f"{name} raised {error}"
+    hint = next((h for text, h in ERROR_HINTS if text in error), None)
+    return f"{name} raised {error}" + (f". {hint}" if hint else "")
 
 
 WARNING_HINTS = (
