@@ -186,3 +186,30 @@ def test_the_students_tree_holds_only_the_lesson_folders():
 
     stray = [p.name for p in (ROOT / "lessons").iterdir() if not p.is_dir() and not p.name.startswith(".")]
     assert not stray, f"lessons/ is what the student sees: move {stray} to source/ or docs/"
+
+
+def _lessons_with_student_versions():
+    from .lessons import LESSONS, ROOT
+
+    return [lesson for lesson in LESSONS if (ROOT / "lessons" / lesson).is_dir()]
+
+
+@pytest.mark.parametrize("lesson", _lessons_with_student_versions())
+def test_a_fresh_student_version_runs_to_its_last_cell(lesson, notes):
+    """Outside nbgrader no cell of a blank notebook raises: the checks report, the
+    explorers and plots say what to implement, and Run All reaches the end, where a
+    graded lesson shows which of its checks pass."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .lessons import run_cells, student
+
+    nb = student(lesson)
+    with grading_env(on=False):
+        _, results = run_cells(nb, stop_on_error=False)
+    raised = {gid: f"{type(e).__name__}: {e}" for gid, (_, e, _) in results.items() if e is not None}
+    assert not raised, raised
+    if any(g.lesson == lesson for g in GRADED.values()):
+        last = [c for c in nb.cells if c.cell_type == "code"][-1].source
+        assert f'lesson_progress("{lesson}")' in last, \
+            f"{lesson} must end with a code cell calling lesson_progress({lesson!r}) (source/README.md)"
