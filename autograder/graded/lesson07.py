@@ -9,7 +9,7 @@ graded functions of earlier cells; planted in a copy of the master they run as t
 import numpy as np
 
 import solutions
-from lessonkit.testfunctions import log_sum_exp, squashed_product, sum_of_sines, weighted_squares
+from lessonkit.testfunctions import squashed_product, sum_of_sines, weighted_squares
 
 from . import case, gate_weights, graded, mistake
 
@@ -699,13 +699,6 @@ def _(rng):
     return dict(f=weighted_squares, x=x, analytic=_weights_of(x) * x, h=1e-3)
 
 
-@case("log_sum_exp with its exact gradient (the softmax), x (2, 5), h = 1e-3: an error below 1e-6")
-def _(rng):
-    x = rng.normal(size=(2, 5))
-    e = np.exp(x - x.max())
-    return dict(f=log_sum_exp, x=x, analytic=e / e.sum(), h=1e-3)
-
-
 @case("squashed_product with one entry of the gradient of the wrong sign and twice its size: an error far above 1e-2")
 def _(rng):
     x = rng.normal(size=(2, 3))
@@ -978,6 +971,51 @@ def lstm_backward(d_ltms, d_stms, events, ltm0, stm0, params, variant="lesson"):
     for t in range(len(events) - 1, -1, -1):
         ltm, stm, event = inputs[t]
         d_ltm, d_stm, d_events[t], step = lstm_cell_backward(d_ltm, d_stm,
+                                                             ltm, stm, event, params, variant)
+        for k in grads:
+            grads[k] = grads[k] + step[k]
+    return d_ltm, d_stm, d_events, grads
+
+
+@mistake("last_upstream_twice",
+         "Your last step counts its upstream gradients twice: you start the carried gradients at "
+         "d_ltms[-1], d_stms[-1] and then add d_ltms[t], d_stms[t] again. Nothing comes from after "
+         "the last step: start them at zeros, d_ltm, d_stm = np.zeros_like(ltm0), "
+         "np.zeros_like(stm0).")
+def lstm_backward(d_ltms, d_stms, events, ltm0, stm0, params, variant="lesson"):
+    inputs, ltm, stm = [], ltm0, stm0
+    for event in events:
+        inputs.append((ltm, stm, event))
+        parts = lstm_cell_parts(ltm, stm, event, params, variant)
+        ltm, stm = parts["new_ltm"], parts["new_stm"]
+    d_ltm, d_stm = d_ltms[-1], d_stms[-1]
+    d_events = np.zeros(events.shape)
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    for t in range(len(events) - 1, -1, -1):
+        ltm, stm, event = inputs[t]
+        d_ltm, d_stm, d_events[t], step = lstm_cell_backward(d_ltms[t] + d_ltm, d_stms[t] + d_stm,
+                                                             ltm, stm, event, params, variant)
+        for k in grads:
+            grads[k] = grads[k] + step[k]
+    return d_ltm, d_stm, d_events, grads
+
+
+@mistake("first_step_skipped",
+         "Your loop stops before the first step: range(T - 1, 0, -1) leaves out t = 0, so "
+         "d_events[0] stays zero and what you return is the gradient on the memories after the "
+         "first event, not on ltm0 and stm0. Go down to t = 0: range(T - 1, -1, -1).")
+def lstm_backward(d_ltms, d_stms, events, ltm0, stm0, params, variant="lesson"):
+    inputs, ltm, stm = [], ltm0, stm0
+    for event in events:
+        inputs.append((ltm, stm, event))
+        parts = lstm_cell_parts(ltm, stm, event, params, variant)
+        ltm, stm = parts["new_ltm"], parts["new_stm"]
+    d_ltm, d_stm = np.zeros_like(ltm0), np.zeros_like(stm0)
+    d_events = np.zeros(events.shape)
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    for t in range(len(events) - 1, 0, -1):
+        ltm, stm, event = inputs[t]
+        d_ltm, d_stm, d_events[t], step = lstm_cell_backward(d_ltms[t] + d_ltm, d_stms[t] + d_stm,
                                                              ltm, stm, event, params, variant)
         for k in grads:
             grads[k] = grads[k] + step[k]
