@@ -168,13 +168,13 @@ class Table:
                f"{esc(self.title)}</div><table style=\"border-collapse:collapse;margin:4px 0\">"]
         for heading, items in self.rows:
             cells = " ".join(
-                f'<span style="margin-right:14px;white-space:nowrap" title="{esc(words)}">'
+                f'<span style="margin-right:16px;white-space:nowrap;display:inline-block" title="{esc(words)}">'
                 f'<span style="color:{MARK[status][1]};font-weight:700">{MARK[status][0]}</span> '
                 f"<code>{esc(fn)}</code> <span style=\"opacity:0.7\">{esc(words)}</span></span>"
                 for fn, status, words in items)
-            head = f'<td style="padding:2px 12px 2px 0;vertical-align:top;white-space:nowrap">{esc(heading)}</td>' \
-                if heading else ""
-            out.append(f"<tr>{head}<td style=\"padding:2px 0\">{cells}</td></tr>")
+            head = (f'<td style="padding:2px 14px 2px 4px;vertical-align:top;white-space:nowrap;text-align:left">'
+                    f"{esc(re.split(r'[,:]', heading)[0])}</td>") if heading else ""
+            out.append(f'<tr>{head}<td style="padding:2px 4px;text-align:left;vertical-align:top">{cells}</td></tr>')
         out.append("</table>")
         if self.footer:
             out.append(f'<div style="opacity:0.75">{esc(self.footer)}</div>')
