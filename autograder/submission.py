@@ -73,6 +73,11 @@ def _is_link(path):
         return False
 
 
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+"""What ``nbgrader collect`` puts beside a notebook: not the student's files, and what
+``nbgrader release_feedback`` needs beside the feedback page (see grade.record_stage)."""
+
+
 def find(student_dir, lesson):
     """The submission of one student: the lesson's notebook, other files ignored.
 
@@ -93,7 +98,8 @@ def find(student_dir, lesson):
     notebooks_found = [p for p in files if p.suffix == ".ipynb" and not checkpoints(p)]
     path = wanted if wanted in files else (notebooks_found[0] if len(notebooks_found) == 1 else None)
     sub.path = None if path is None else folder / path
-    sub.ignored_files = [str(p) for p in files + others if p != path and not checkpoints(p)]
+    sub.ignored_files = [str(p) for p in files + others
+                         if p != path and not checkpoints(p) and str(p) not in NBGRADER_FILES]
     if links:
         sub.flags.append("links were not followed: " + ", ".join(str(p) for p in links[:8]))
     if path is None:

@@ -1,0 +1,93 @@
+"""A real JupyterHub on loopback (its configurable-http-proxy from npm, PAM logins of
+real users, one server per student spawned as that user): a student logs in and lands
+on the course's index, served through the hub."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import PASSWORD, ROOT
+
+CONFIG = ROOT / "docs" / "jupyterhub_config.py"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def hub(hub_base, students, class_python):
+    proxy = shutil.which("configurable-http-proxy")
+    if not proxy:
+        pytest.skip("the hub test needs configurable-http-proxy: npm install -g configurable-http-proxy")
+    student = students[0]
+    home = Path(f"/home/{student}")
+    shutil.copytree(ROOT / "lessons", home / "lessons")
+    subprocess.run(["chown", "-R", f"{student}:{student}", str(home / "lessons")], check=True)
+    state = hub_base / "hub"
+    state.mkdir()
+    port = _free_port()
+    # the documented example, with this machine's paths and free ports
+    settings = {"LSTM_HUB_PORT": str(port), "LSTM_HUB_API_PORT": str(_free_port()),
+                "LSTM_PROXY_API_PORT": str(_free_port()), "LSTM_HUB_STATE": str(state),
+                "LSTM_COURSE_PYTHON": str(class_python), "LSTM_COURSE_ROOT": str(ROOT),
+                "LSTM_HUB_USERS": student, "LSTM_PROXY": proxy}
+    log = open(state / "jupyterhub.log", "w")
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=state,
+                           env={**os.environ, **settings, "PATH": path}, stdout=log, stderr=subprocess.STDOUT,
+                           start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/hub/api/", timeout=2).read()
+                break
+            except OSError as exc:
+                if hub.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("JupyterHub did not start:\n" + (state / "jupyterhub.log").read_text()) from exc
+                time.sleep(0.5)
+        yield base, student, state
+    finally:
+        os.killpg(hub.pid, 15)
+        try:
+            hub.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(hub.pid, 9)
+        subprocess.run(["pkill", "-TERM", "-u", student], capture_output=True)
+        log.close()
+
+
+def test_a_student_logs_in_and_lands_on_the_index(hub, page):
+    from playwright.sync_api import expect
+
+    from ..browser.conftest import shot
+
+    base, student, state = hub
+    page.goto(f"{base}/hub/login")
+    page.fill("input[name=username]", student)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    try:
+        page.wait_for_url(f"**/user/{student}/lab/**", timeout=180_000)
+        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        expect(panel).to_contain_text("01 · The RNN", timeout=120_000)
+    except Exception:
+        shot(page, "hub_login_failed")
+        print((state / "jupyterhub.log").read_text()[-4000:])
+        raise
+    assert "/lessons/00_index/00_index.ipynb" in page.url
+    shot(page, "hub_index")
+    # the server is the student's own, running as that user
+    owner = subprocess.run(["pgrep", "-u", student, "-f", "jupyterhub.singleuser"], capture_output=True, text=True)
+    assert owner.stdout.strip(), "no single-user server runs as the student"
