@@ -9,6 +9,8 @@ from autograder.graded import GRADED
 
 from ..lessons.lessons import master
 from . import builders as b
+from . import fixtures
+from .fixtures import lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09
 
 L01 = "01_rnn"
 CELLS_01 = ["check_rnn_cell", "hidden_rnn_cell", "check_rnn_forward", "hidden_rnn_forward",
@@ -185,3 +187,69 @@ def test_outputs_are_where_instructors_expect_them(graded, lesson):
     assert "score distribution" in (out / "report.html").read_text()
     for name in table:
         assert (out / "feedback" / name / lesson / f"{lesson}.html").is_file()
+
+
+# --- lessons 03 to 09: hand-written classes in tests/grading/fixtures/lessonNN.py ---------
+
+ROW_TABLES = {m.LESSON: m for m in (lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09)}
+
+
+@pytest.fixture(scope="module")
+def graded_rows(bwrap, tmp_path_factory):
+    """lesson -> (states by student, output folder): each lesson's table graded in one
+    batch, the first time one of its rows is asked for."""
+    batches = {}
+
+    def batch(lesson):
+        if lesson not in batches:
+            root = tmp_path_factory.mktemp(f"table{lesson[:2]}")
+            for row in ROW_TABLES[lesson].ROWS:
+                b.write(root / "subs" / row.name, lesson, fixtures.notebook(lesson, row))
+            # one course secret for every run, so that each row meets the same hidden inputs
+            (root / "out").mkdir()
+            (root / "out" / "course_secret").write_text(f"fixture-tables-{lesson}\n")
+            states = grade(lesson, root / "subs", root / "out", workers=2, progress=False)
+            batches[lesson] = ({s["student_id"]: s for s in states}, root / "out")
+        return batches[lesson]
+    return batch
+
+
+ROWS = [pytest.param(lesson, row, id=f"{lesson[:2]}-{row.name}",
+                     marks=[pytest.mark.xfail(strict=True, reason=row.xfail)] if row.xfail else [])
+        for lesson, module in ROW_TABLES.items() for row in module.ROWS]
+
+
+@pytest.mark.parametrize("lesson, row", ROWS)
+def test_hand_written_submission_gets_a_fair_score_and_message(graded_rows, lesson, row):
+    states, _ = graded_rows(lesson)
+    cells, state = ROW_TABLES[lesson].CELLS, states[row.name]
+    got = [state["scores"].get(gid, [None])[0] for gid in cells]
+    assert got == row.scores, f"{row.name}: {got} != {row.scores}\n{state.get('messages') or state.get('error')}"
+    for gid, phrase in row.says.items():
+        assert phrase in state["messages"][gid], f"{row.name} {gid}: {state['messages'][gid]!r}"
+    for gid, mistake in row.named.items():
+        assert state["mistakes"].get(gid) == mistake, f"{row.name} {gid}: {state['messages'][gid]!r}"
+    for gid, points in zip(cells, got):
+        if points:
+            assert gid not in state["mistakes"], f"{row.name} {gid} passed but names {state['mistakes'][gid]}"
+    assert not state["flags"], f"{row.name} flagged: {state['flags']}"
+
+
+@pytest.mark.parametrize("lesson", list(ROW_TABLES))
+def test_every_graded_function_and_misconception_has_rows(lesson):
+    """At least three right answers per graded function, one of them in float32, and a
+    hand-written submission for each named misconception."""
+    module = ROW_TABLES[lesson]
+    named = {m for row in module.ROWS for m in [*row.named.values(), row.plants]}
+    for fn, entry in GRADED.items():
+        if entry.lesson != lesson:
+            continue
+        mine = [i for i, c in enumerate(module.CELLS) if c.split("_", 1)[1] == fn]
+        assert mine, f"CELLS of {lesson} lack {fn}'s cells"
+        right = [row for row in module.ROWS if fn in row.answers
+                 and all(row.scores[i] == fixtures.full(module.CELLS)[i] for i in mine)]
+        assert len(right) >= 3, f"{fn}: {len(right)} right answers"
+        assert any("float32" in row.answers[fn] for row in right), f"{fn}: no right answer in float32"
+        # a mistake found by the warning it prints (warns=True) is told by that warning, not by name
+        missing = [m.name for m in entry.mistakes if m.name not in named and not m.warns]
+        assert not missing, f"{fn}: no row for {', '.join(missing)}"
