@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -29,6 +30,10 @@ from .verdict import CellVerdict, judge
 
 MAX_RETRIES = 3
 _worker = {}
+_AST_LOCK = threading.Lock()
+"""One thread at a time in Python's ast (the scan): CPython 3.11's AST constructor keeps
+its recursion depth per interpreter, not per thread, and two threads parsing at once
+fail with "SystemError: AST constructor recursion depth mismatch"."""
 
 
 class GradingError(Exception):
@@ -96,7 +101,8 @@ def run_stage(student_dir, context, execute=None):
     cell_log, flags, cpu = {}, list(sub.flags), None
     if sub.notebook is not None:
         program = submission.program(sub, master, released)
-        flags = list(sub.flags) + scan.scan(submission.student_code(sub, master), lesson)
+        with _AST_LOCK:
+            flags = list(sub.flags) + scan.scan(submission.student_code(sub, master), lesson)
         labels = [label for label, _ in program]
         sources = [source for _, source in program]
         result, skip, run_flags = (execute or execute_local)(sources, as_cases(calls), labels, context)
@@ -178,7 +184,6 @@ def record_stage(judged, scores):
     nbgrader_write(nb, graded_path)
     render_feedback(nb, w["db_url"], lesson, sub.student, out / "feedback" / sub.student / lesson / f"{lesson}.html",
                     scores=scores)
-    _copy_nbgrader_files(sub, lesson, out / "feedback" / sub.student / lesson)
     state = {
         "student_id": sub.student, "lesson": lesson, "notebook_sha256": w["hashes"][sub.student],
         "fingerprint": w["fingerprint"], "problem": sub.problem,
@@ -452,24 +457,6 @@ def _graded_cells(released_path):
     nb = notebooks.read(released_path)
     return [(notebooks.grade_id(c), c.metadata.nbgrader.get("points", 0)) for c in nb.cells
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
-
-
-def _copy_nbgrader_files(sub, lesson, feedback_dir):
-    """nbgrader's timestamp and submission secret beside the feedback page, as nbgrader's
-    generate_feedback leaves them, so ``nbgrader release_feedback`` can release it
-    through the exchange (docs/hub.md). Regular files only, and small."""
-    for name in submission.NBGRADER_FILES:
-        source = sub.root / lesson / name
-        if not source.is_file() or source.is_symlink():
-            continue
-        try:
-            data = submission.read_regular(source, limit=4096, base=sub.root)
-        except (submission.Unreadable, OSError):
-            continue
-        target = feedback_dir / name
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
 
 
 def csv_safe(cell):

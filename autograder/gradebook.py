@@ -435,7 +435,9 @@ def _prepared_head():
     exporter = _feedback_exporter()
     resources = {"nbgrader": {"notebook": "NOTEBOOK_TITLE", "score": 0, "max_score": 0, "late_penalty": 0}}
     plain = copy.copy(exporter)
-    plain._preprocessors = []   # GetGrades and ClearHiddenTests need a gradebook: no cells here
+    # GetGrades and ClearHiddenTests need a gradebook and cells; the CSS header (pygments' colours) stays
+    plain._preprocessors = [pre for pre in exporter._preprocessors
+                            if type(pre).__name__ == "CSSHTMLHeaderPreprocessor" and pre.enabled]
     page, _ = type(exporter).from_notebook_node(plain, nbformat.v4.new_notebook(), resources=resources)
     head = page[:page.index("<body")]
     head = re.sub(r"<script\b.*?</script>", "", head, flags=re.S | re.I)

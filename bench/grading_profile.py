@@ -13,6 +13,7 @@ generate_assignment, the probe) are printed apart.
 """
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -29,13 +30,17 @@ LESSON = "01_rnn"
 
 
 def timed(fn, repeat):
+    """Median (wall, CPU) seconds of ``fn()``: CPU of this process, or the sandbox's own
+    CPU from its cgroup when ``fn`` returns it."""
     fn()
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        start, cpu = time.perf_counter(), time.process_time()
+        value = fn()
+        walls.append(time.perf_counter() - start)
+        own = getattr(value, "cpu_seconds", value if isinstance(value, float) else None)
+        cpus.append(own if own is not None else time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main():
@@ -81,6 +86,7 @@ def main():
             prefix = full[:full.index(sys.executable)]
             subprocess.run(prefix + command, capture_output=True, preexec_fn=lambda: sandbox._limits(cgroup),
                            check=True)
+            return cgroup.cpu_seconds() if cgroup is not None else None
 
     rows, cpu = [], {}
     t_true = timed(lambda: sandboxed(None, command=["/bin/true"]), args.repeat)
@@ -91,13 +97,16 @@ def main():
     t_full = timed(lambda: sandboxed(program), args.repeat)
     result = sandbox.run(program, cases, work / "cpu", mpl_cache=mpl, lesson=LESSON)
     cpu["sandbox"] = result.cpu_seconds
+    def minus(a, b):
+        return a[0] - b[0], a[1] - b[1]
+
     rows.append(["sandbox start (tmpfs, uid, cgroup, bwrap + mounts, /bin/true)", t_true])
-    rows.append(["interpreter start in the sandbox", t_python - t_true])
-    rows.append(["numpy import", t_numpy - t_python])
+    rows.append(["interpreter start in the sandbox", minus(t_python, t_true)])
+    rows.append(["numpy import", minus(t_numpy, t_python)])
     rows.append(["the lesson's first cell (imports: matplotlib, ipywidgets, lessonkit) + runner",
-                 t_imports - t_numpy])
-    rows.append(["the other cells", t_cells - t_imports])
-    rows.append(["the calls (a forked child per graded function)", t_full - t_cells])
+                 minus(t_imports, t_numpy)])
+    rows.append(["the other cells", minus(t_cells, t_imports)])
+    rows.append(["the calls (a forked child per graded function)", minus(t_full, t_cells)])
     rows.append(["read and check the notebook", timed(
         lambda: submission.read(submission.find(work / "subs" / "s0", LESSON)), args.repeat)])
     rows.append(["draw the inputs, compute expected values and misconceptions", timed(
@@ -114,18 +123,20 @@ def main():
         lambda: gradebook.save_grades_batch([(f"a{next(students)}", nb)], db_url, LESSON), args.repeat)])
     batch = timed(lambda: gradebook.save_grades_batch(
         [(f"b{next(students)}", nb) for _ in range(40)], db_url, LESSON), max(1, args.repeat // 2))
-    rows.append(["gradebook write, per student in a batch of 40 (as grading does)", batch / 40])
+    rows.append(["gradebook write, per student in a batch of 40 (as grading does)", (batch[0] / 40, batch[1] / 40)])
     scores = gradebook.read_scores(db_url, LESSON, "a0")
     from autograder.grade import nbgrader_write
 
     rows.append(["autograded notebook written", timed(lambda: nbgrader_write(nb, work / "nb.ipynb"), args.repeat)])
     rows.append(["feedback page (prepared template)", timed(
         lambda: gradebook.render_feedback(nb, db_url, LESSON, "a0", work / "f.html", scores=scores), args.repeat)])
-    total = sum(seconds for name, seconds in rows if "one student alone" not in name)
-    print(f"One solved {LESSON} submission, sandbox on (median of {args.repeat}, wall seconds)")
-    table([[name, f"{seconds:.3f}", f"{100 * seconds / total:.0f} %"] for name, seconds in rows]
-          + [["total per submission (batched gradebook write)", f"{total:.3f}", "100 %"]],
-          ["stage", "seconds", "share"])
+    kept = [(name, w, c) for name, (w, c) in rows if "one student alone" not in name]
+    wall, cpu_total = sum(w for _, w, _ in kept), sum(c for _, _, c in kept)
+    print(f"One solved {LESSON} submission, sandbox on (median of {args.repeat}); load {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
+    table([[name, f"{w:.3f}", f"{c:.3f}", f"{100 * c / cpu_total:.0f} %"] for name, (w, c) in rows]
+          + [["total per submission (batched gradebook write)", f"{wall:.3f}", f"{cpu_total:.3f}", "100 %"]],
+          ["stage", "wall s", "CPU s", "share of CPU"])
     if cpu["sandbox"] is not None:
         print(f"CPU time of the whole sandbox (its cgroup): {cpu['sandbox']:.3f} s")
     print()
