@@ -184,6 +184,7 @@ def record_stage(judged, scores):
     nbgrader_write(nb, graded_path)
     render_feedback(nb, w["db_url"], lesson, sub.student, out / "feedback" / sub.student / lesson / f"{lesson}.html",
                     scores=scores)
+    _copy_nbgrader_files(sub, lesson, out / "feedback" / sub.student / lesson)
     state = {
         "student_id": sub.student, "lesson": lesson, "notebook_sha256": w["hashes"][sub.student],
         "fingerprint": w["fingerprint"], "problem": sub.problem,
@@ -457,6 +458,24 @@ def _graded_cells(released_path):
     nb = notebooks.read(released_path)
     return [(notebooks.grade_id(c), c.metadata.nbgrader.get("points", 0)) for c in nb.cells
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def _copy_nbgrader_files(sub, lesson, feedback_dir):
+    """nbgrader's timestamp and submission secret beside the feedback page, as nbgrader's
+    generate_feedback leaves them, so ``nbgrader release_feedback`` can release it
+    through the exchange (docs/hub.md). Regular files only, and small."""
+    for name in submission.NBGRADER_FILES:
+        source = sub.root / lesson / name
+        if not source.is_file() or source.is_symlink():
+            continue
+        try:
+            data = submission.read_regular(source, limit=4096, base=sub.root)
+        except (submission.Unreadable, OSError):
+            continue
+        target = feedback_dir / name
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
 
 
 def csv_safe(cell):
