@@ -15,6 +15,7 @@ reads as no progress and is replaced on the next write.
 
 import contextlib
 import datetime
+import functools
 import html
 import json
 import os
@@ -63,10 +64,16 @@ def course(cwd=None):
     folder = lessons_folder(cwd)
     if folder is None:
         return []
-    graded = set(stored.available())
-    entries = (_lesson_entry(nb, graded) for nb in sorted(folder.glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb"))
-               if nb.parent.name == nb.stem)
-    return [entry for entry in entries if entry]
+    notebooks = tuple((str(nb), nb.stat().st_mtime_ns) for nb in sorted(folder.glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb"))
+                      if nb.parent.name == nb.stem)
+    return [dict(entry, functions=list(entry["functions"])) for entry in _entries(notebooks, tuple(stored.available()))]
+
+
+@functools.lru_cache(maxsize=8)
+def _entries(notebooks, graded):
+    """The entries of ``notebooks`` ((path, mtime) pairs: a saved notebook is read again)."""
+    found = (_lesson_entry(Path(path), set(graded)) for path, _ in notebooks)
+    return tuple(entry for entry in found if entry)
 
 
 def lesson_of(name):
