@@ -9,6 +9,7 @@ the course's packages (a ``.pth`` file) and whose Jupyter folders are the course
 the same environment, reachable by every user, as a hub's shared one is.
 """
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -23,7 +24,6 @@ from ..browser.conftest import browser, chromium, page  # noqa: F401 - the brows
 from ..grading.conftest import bwrap  # noqa: F401 - the grading sandbox fixture, shared
 
 ROOT = Path(__file__).resolve().parents[2]
-STUDENTS = ("lstm-hub-ada", "lstm-hub-bo")
 PASSWORD = "a-class-test-password-7"
 
 
@@ -59,17 +59,32 @@ def hub_base():
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def students(hub_base):
-    """Two real users with homes and a password; removed at the end."""
-    for user in STUDENTS:
-        subprocess.run(["userdel", "-r", user], capture_output=True)
-        subprocess.run(["useradd", "-m", "-s", "/bin/bash", user], check=True, capture_output=True)
-    subprocess.run(["chpasswd"], input="".join(f"{u}:{PASSWORD}\n" for u in STUDENTS), text=True, check=True)
-    yield STUDENTS
-    for user in STUDENTS:
-        subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
-        subprocess.run(["userdel", "-r", user], capture_output=True)
+@contextlib.contextmanager
+def real_users(names):
+    """Real users with homes and a password, removed afterwards. Each test module has
+    users of its own: modules may run at once, in different pytest-xdist workers."""
+    with _user_database():
+        for user in names:
+            subprocess.run(["userdel", "-r", user], capture_output=True)
+            subprocess.run(["useradd", "-m", "-s", "/bin/bash", user], check=True, capture_output=True)
+        subprocess.run(["chpasswd"], input="".join(f"{u}:{PASSWORD}\n" for u in names), text=True, check=True)
+    try:
+        yield tuple(names)
+    finally:
+        with _user_database():
+            for user in names:
+                subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
+                subprocess.run(["userdel", "-r", user], capture_output=True)
+
+
+@contextlib.contextmanager
+def _user_database():
+    """One worker at a time changes /etc/passwd (useradd refuses a locked one)."""
+    import fcntl
+
+    with open("/tmp/lstm-hub-users.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 from autograder.grade import GRADES_CSV, grade
 
 from ..grading import builders as b
-from .conftest import ROOT, as_user
+from .conftest import ROOT, as_user, real_users
 
 L01 = "01_rnn"
 COURSE = "lstm-hub-test"
@@ -28,6 +28,12 @@ def _instructor(args, cwd):
     done = subprocess.run([str(nbgrader), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return done
+
+
+@pytest.fixture(scope="module")
+def students(hub_base):
+    with real_users(["lstm-hub-ada", "lstm-hub-bo"]) as names:
+        yield names
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PASSWORD, ROOT
+from .conftest import PASSWORD, ROOT, real_users
 
 CONFIG = ROOT / "docs" / "jupyterhub_config.py"
 
@@ -22,6 +22,12 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def students(hub_base):
+    with real_users(["lstm-hub-cy"]) as names:
+        yield names
 
 
 @pytest.fixture(scope="module")
