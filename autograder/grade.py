@@ -21,12 +21,17 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from . import notebooks, sandbox, scan, submission
-from .calls import as_cases, calls_for, course_secret, seed_for
-from .gradebook import autograded_notebook, render_feedback, save_grades_batch, setup
-from .graded import GRADED
-from .nbgrader_setup import ROOT
-from .verdict import CellVerdict, judge
+# jsonschema, imported by nbformat, builds rfc3987_syntax's IRI grammar at import time (1-6 s
+# of CPU per grading process); nbformat's notebook schemas check no IRI format, so the
+# grader goes without it (jsonschema skips that format checker when it cannot import it)
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from . import notebooks, sandbox, scan, submission  # noqa: E402
+from .calls import as_cases, calls_for, course_secret, seed_for  # noqa: E402
+from .gradebook import autograded_notebook, render_feedback, save_grades_batch, setup  # noqa: E402
+from .graded import GRADED  # noqa: E402
+from .nbgrader_setup import ROOT  # noqa: E402
+from .verdict import CellVerdict, judge  # noqa: E402
 
 MAX_RETRIES = 3
 _worker = {}
@@ -370,7 +375,10 @@ def _grade_pending(pending, context, workers, states, total, progress, cluster=N
     _quiet_nbgrader()
     from .gradebook import _prepared_head
 
-    _prepared_head()   # once, here: the recorders forked below inherit it
+    _prepared_head()   # once, here: the recorders forked below inherit it, and these modules
+    import nbconvert.filters.markdown_mistune  # noqa: F401
+    import nbgrader.preprocessors  # noqa: F401
+    import pygments.lexers.python  # noqa: F401
     workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
     runners = 2 * (cluster.threads if cluster is not None else workers)
     execute = cluster.execute if cluster is not None else None

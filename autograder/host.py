@@ -452,13 +452,16 @@ def site_dirs():
 SITE_VIEW = ".lstm-sandbox-site"   # beside site-packages: the runtime view, hard links only
 
 
-def _view_key(runtime, entries):
+def _view_key(runtime, requirements=RUNTIME_REQUIREMENTS):
+    """Changes when a package is installed, removed or upgraded (site-packages' entries
+    and their inodes and times) or requirements.txt changes; cheap, unlike reading
+    every distribution's RECORD."""
     import hashlib
 
-    digest = hashlib.sha256(str(runtime).encode())
-    for name in entries:
-        st = os.lstat(runtime / name)
-        digest.update(f"{name}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_size}\0".encode())
+    digest = hashlib.sha256(str(runtime).encode() + b"\0" + Path(requirements).read_bytes())
+    for entry in sorted(os.scandir(runtime), key=lambda e: e.name):
+        st = entry.stat(follow_symlinks=False)
+        digest.update(f"{entry.name}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_size}\0".encode())
     return digest.hexdigest()[:20]
 
 
@@ -471,15 +474,15 @@ def site_view(runtime=None):
     import shutil
 
     runtime = Path(runtime or sysconfig.get_paths()["purelib"]).resolve()
-    entries = site_entries(runtime)
     try:
         base = private_dir(runtime.parent / SITE_VIEW)
     except (OSError, HostError) as exc:
         log.info("sandbox: no site-packages view (%s): one mount per package", exc)
         return None
-    view = base / _view_key(runtime, entries)
+    view = base / _view_key(runtime)
     if (base / f"{view.name}.done").is_file():
         return view
+    entries = site_entries(runtime)
     tmp = base / f"{view.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
     try:
         os.mkdir(tmp, 0o755)
