@@ -10,7 +10,7 @@ from autograder.graded import GRADED
 from ..lessons.lessons import master
 from . import builders as b
 from . import fixtures
-from .fixtures import lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09
+from .fixtures import lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09, lesson10
 
 L01 = "01_rnn"
 CELLS_01 = ["check_rnn_cell", "hidden_rnn_cell", "check_rnn_forward", "hidden_rnn_forward",
@@ -191,7 +191,8 @@ def test_outputs_are_where_instructors_expect_them(graded, lesson):
 
 # --- lessons 03 to 09: hand-written classes in tests/grading/fixtures/lessonNN.py ---------
 
-ROW_TABLES = {m.LESSON: m for m in (lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09)}
+ROW_TABLES = {m.LESSON: m for m in (lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09,
+                                     lesson10)}
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +254,8 @@ def test_every_graded_function_and_misconception_has_rows(lesson):
         # a mistake found by the warning it prints (warns=True) is told by that warning, not by name
         missing = [m.name for m in entry.mistakes if m.name not in named and not m.warns]
         assert not missing, f"{fn}: no row for {', '.join(missing)}"
+
+
+def test_every_graded_lesson_has_a_table():
+    lessons = {g.lesson for g in GRADED.values()}
+    assert lessons - set(TABLES) - set(ROW_TABLES) == set()
