@@ -126,3 +126,20 @@ def test_a_failing_check_shows_its_hint_once_and_validate_opens_on_the_reason(la
     assert " ".join(mistake.message.split())[:60] in " ".join(first_error.split()), first_error
     whole = dialog.inner_text()
     assert "Traceback" not in whole and "checks.py" not in whole and "lessonkit/" not in whole
+
+
+def test_the_index_shows_the_progress_the_checks_noted(lab, page):
+    """After the tests above ran lesson 02's checks in this server (sigmoid fails, as
+    planted), the index's progress cell shows it, read from the file beside the lessons."""
+    base, token, root = lab
+    notes = root / "lessons" / ".course_progress.json"
+    assert notes.is_file(), "the checks noted no progress beside the lessons"
+    open_notebook(page, base, token, "lessons/00_index/00_index.ipynb")
+    cell = code_cell(page, "course_progress()")
+    cell.scroll_into_view_if_needed()
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    expect(cell).to_contain_text("Your progress:", timeout=120_000)
+    expect(cell).to_contain_text(re.compile(r"sigmoid\s+fails \d+ of \d+ checks"))
+    expect(cell).to_contain_text(re.compile(r"rnn_cell\s+not checked yet"))
+    shot(page, "13_index_progress", cell)
