@@ -34,12 +34,29 @@ def _new_figure(fig, size):
     return fig
 
 
+MOST_EVENT_LABELS = 24   # a longer show names every k-th event (and the last), so labels never overlap
+
+
+def _event_ticks(T, most=MOST_EVENT_LABELS):
+    """The steps (1..T) whose events are named along the time axis: all of them up to
+    ``most``, else every k-th from the first, and always the last."""
+    every = -(-T // most)
+    ticks = list(range(1, T + 1, every))
+    if ticks[-1] != T:
+        if T - ticks[-1] < every / 2:
+            ticks[-1] = T
+        else:
+            ticks.append(T)
+    return ticks
+
+
 def memory_track(events, ltm=None, stm=None, memory=None, unit_names=None, fig=None, title=None):
     """Plot memory tracks over a story.
 
     events: list of T event names (the x axis). ltm, stm, memory: (T, H) arrays for
     one sequence (pass ``x[:, 0]`` for the first of a batch), any of them may be
-    None. unit_names: names of the H hidden units for the legend.
+    None. unit_names: names of the H hidden units for the legend. A show of more
+    than MOST_EVENT_LABELS events names every k-th event along the time axis, and the last.
     """
     given = [(key, np.asarray(v)) for key, v in (("ltm", ltm), ("stm", stm), ("memory", memory))
              if v is not None]
@@ -66,7 +83,9 @@ def memory_track(events, ltm=None, stm=None, memory=None, unit_names=None, fig=N
         if values.shape[1] <= 6:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     bottom = axes[-1]
-    bottom.set_xticks(steps, events, rotation=30, ha="right", fontsize=9, color=EVENT_COLOR)
+    shown = _event_ticks(T)
+    bottom.set_xticks(shown, [events[t - 1] for t in shown], rotation=30, ha="right", fontsize=9,
+                      color=EVENT_COLOR)
     bottom.set_xlabel("events, in the order the show presents them", color=EVENT_COLOR)
     bottom.set_xlim(0.5, T + 0.5)
     if title:

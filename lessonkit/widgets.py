@@ -75,6 +75,16 @@ def png_bytes(fig, dpi=CSS_DPI):
     return render(fig, dpi / CSS_DPI)[0]
 
 
+def _legend_width(legend):
+    """What of a legend the layout depends on: nothing when it sits inside its axes
+    (placed by ``loc`` alone), its longest label when anchored outside."""
+    if legend is None:
+        return None
+    if getattr(legend, "_bbox_to_anchor", None) is None:
+        return "inside"
+    return max((len(t.get_text()) for t in legend.get_texts()), default=0)
+
+
 class Layout:
     """The constrained layout of an explorer's figure, worked out once per arrangement.
 
@@ -111,7 +121,7 @@ class Layout:
                            lines(ax.get_xlabel()), lines(ax.get_ylabel()),
                            ax.get_xscale(), ax.get_yscale(), ax.xaxis.get_visible(), ax.axison,
                            fixed_labels(ax.xaxis), fixed_labels(ax.yaxis),
-                           None if legend is None else tuple(len(t.get_text()) for t in legend.get_texts())))
+                           _legend_width(legend)))
         title = fig._suptitle
         return (tuple(fig.get_size_inches()), tuple(panels),
                 None if title is None else lines(title.get_text()), len(fig.texts))
