@@ -53,7 +53,7 @@ def remember_gate(kept, learned):
     return learned
 
 
-@mistake("only_forgotten",
+@mistake("only_kept",
          "You returned only what the forget gate kept, so nothing new is ever learned. "
          "Add the learn gate's output: kept + learned.")
 def remember_gate(kept, learned):
