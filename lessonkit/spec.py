@@ -17,7 +17,7 @@ import numpy as np
 from .testfunctions import FUNCTIONS
 
 KINDS = ("normal", "weight", "wide", "factor", "positive", "lstm_params", "lstm_params_standard",
-         "gru_params", "function", "label", "bound")
+         "gru_params", "function", "label", "bound", "classes", "uniform", "logits", "temperature")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,11 @@ class Arg:
     positive float set against the global norm of the arguments drawn before it, the
     square root of the sum of the squares of all their entries: below that norm in
     some hidden calls and above it in the others, so that a threshold on the norm, as
-    in clipping, is always seen from both sides; no shape).
+    in clipping, is always seen from both sides; no shape), ``classes`` (the int K, e.g. a
+    vocabulary's size; no shape), ``uniform`` (in [0, 1), e.g. the random numbers a
+    sampler is handed), ``logits`` (scores of scale 2, about half of the rows shifted by
+    ±3000 to ±10000, which a softmax must survive without overflow), ``temperature`` (a
+    positive float, below 1 in some hidden calls and above 1 in the others; no shape).
     """
 
     name: str
@@ -100,6 +104,10 @@ BOUND_FACTORS = {"below": (0.3, 0.8), "above": (1.25, 3.0)}
 one of these ranges: "below" (the norm is above the bound) or "above" (it is below)."""
 
 
+TEMPERATURES = {"below": (0.25, 0.9), "above": (1.2, 3.0)}
+"""A ``temperature`` argument is drawn from one of these ranges, alternately (see :func:`hidden_inputs`)."""
+
+
 def draw_arg(arg, shape, rng, sizes):
     """One argument's value, drawn with ``rng`` (a ``bound`` is set by :func:`draw`)."""
     if arg.kind in ("lstm_params", "lstm_params_standard", "gru_params"):
@@ -127,6 +135,13 @@ def draw_arg(arg, shape, rng, sizes):
         return FUNCTIONS[sorted(FUNCTIONS)[int(rng.integers(len(FUNCTIONS)))]]
     if arg.kind == "label":
         return rng.integers(0, sizes["K"], size=shape)
+    if arg.kind == "classes":
+        return int(sizes["K"])
+    if arg.kind == "uniform":
+        return rng.uniform(0.0, 1.0, size=shape)
+    if arg.kind == "logits":
+        shift = rng.choice([-1.0, 1.0], size=shape[:-1] + (1,)) * rng.uniform(3000, 10000, size=shape[:-1] + (1,))
+        return 2.0 * rng.normal(size=shape) + np.where(rng.random(size=shape[:-1] + (1,)) < 0.5, shift, 0.0)
     if arg.kind == "normal":
         return rng.normal(size=shape)
     raise ValueError(f"unknown kind {arg.kind!r}")
@@ -140,6 +155,8 @@ def draw(spec, sizes, rng, side="below"):
         if a.kind == "bound":
             low, high = BOUND_FACTORS[side]
             args[a.name] = global_norm(args.values()) * float(rng.uniform(low, high))
+        elif a.kind == "temperature":
+            args[a.name] = float(rng.uniform(*TEMPERATURES[side]))
         else:
             args[a.name] = draw_arg(a, spec.shape_of(a.shape, sizes), rng, sizes)
     return args

@@ -21,3 +21,4 @@ from .params import *
 from .rnn import *
 from .tracks import *
 from .training import *
+from .writing import *
