@@ -106,8 +106,7 @@ def run_stage(student_dir, context, execute=None):
     cell_log, flags, cpu = {}, list(sub.flags), None
     if sub.notebook is not None:
         program = submission.program(sub, master, released)
-        with _AST_LOCK:
-            flags = list(sub.flags) + scan.scan(submission.student_code(sub, master), lesson)
+        flags = list(sub.flags) + _scan(submission.student_code(sub, master), lesson)
         labels = [label for label, _ in program]
         sources = [source for _, source in program]
         result, skip, run_flags = (execute or execute_local)(sources, as_cases(calls), labels, context)
@@ -125,6 +124,18 @@ def run_stage(student_dir, context, execute=None):
                     for c in {c.cell: c for c in calls}.values()]
     nb = autograded_notebook(released, master, sub, verdicts, cell_log)
     return {"sub": sub, "verdicts": verdicts, "nb": nb, "flags": list(dict.fromkeys(flags)), "cpu": cpu}
+
+
+def _scan(sources, lesson):
+    """scan.scan under _AST_LOCK, tried again when CPython 3.11's ast trips over another
+    thread's parse anyway (a traceback formatted elsewhere parses source too)."""
+    for attempt in range(5):
+        try:
+            with _AST_LOCK:
+                return scan.scan(sources, lesson)
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc) or attempt == 4:
+                raise
 
 
 def execute_local(sources, cases, labels, context):
