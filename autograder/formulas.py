@@ -32,9 +32,20 @@ def _as_array(match):
     return "\\begin{array}{r" + "l" * (columns - 1) + "}" + "\\\\".join(rows) + "\\end{array}"
 
 
-def _mathml(match, convert):
+MAX_FORMULAS = 200
+"""Formulas of one cell turned into MathML; the rest stay TeX text (the allowlist's cost
+grows faster than linearly in the number of MathML elements: 4,000 formulas took 8 s)."""
+MAX_TEX = 2_000
+"""Characters of one formula; a longer one stays TeX text (the ``aligned`` rewrite and
+latex2mathml are not linear in it)."""
+
+
+def _mathml(match, convert, budget):
     block = match.group(1) is not None
     tex = html.unescape(match.group(1) if block else match.group(2))
+    if len(tex) > MAX_TEX or budget[0] <= 0:
+        return match.group(0)
+    budget[0] -= 1
     try:
         return convert(ALIGNED.sub(_as_array, tex), display="block" if block else "inline")
     except Exception:  # noqa: BLE001 - TeX it cannot read stays as it was written
@@ -48,7 +59,7 @@ def to_mathml(markup):
         from latex2mathml.converter import convert
     except ImportError:
         return markup
-    parts = LITERAL.split(markup)
+    parts, budget = LITERAL.split(markup), [MAX_FORMULAS]
     for i in range(0, len(parts), 2):
-        parts[i] = MATH.sub(lambda m: _mathml(m, convert), parts[i])
+        parts[i] = MATH.sub(lambda m: _mathml(m, convert, budget), parts[i])
     return "".join(parts)

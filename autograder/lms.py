@@ -24,6 +24,7 @@ beside the notebooks (:data:`MANIFEST`) and the grades CSV gets them as columns.
 import json
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ MANIFEST = "collected.json"
 """In the submissions folder: ``{student id: Named fields}`` from ``collect``."""
 
 COLUMNS = ("lms", "lms_id", "late", "submitted")
+MANIFEST_BYTES = 20_000_000
+"""A manifest larger than this is not read (collect writes a few hundred bytes per student)."""
 
 
 @dataclass
@@ -84,18 +87,22 @@ def save(out, named):
 def read(out):
     """{student: {field: value}} from the manifest in ``out`` ({} when there is none)."""
     path = Path(out) / MANIFEST
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:   # a regular file, not a link, a folder or a pipe (which would block the read)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return {}
-    with os.fdopen(fd) as f:
-        try:
-            data = json.loads(f.read(20_000_000))
-        except ValueError:
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             return {}
+        data = json.loads(os.read(fd, MANIFEST_BYTES + 1)[:MANIFEST_BYTES])
+    except (ValueError, RecursionError, OSError):   # not JSON, nested too deep, unreadable
+        return {}
+    finally:
+        os.close(fd)
     if not isinstance(data, dict):
         return {}
-    return {str(k): {c: str(v.get(c, "")) for c in ("lms", "lms_id", "submitted")} | {"late": bool(v.get("late"))}
+    return {str(k): {c: str(v.get(c, ""))[:200] for c in ("lms", "lms_id", "submitted")}
+            | {"late": v.get("late") is True}
             for k, v in data.items() if isinstance(v, dict)}
 
 

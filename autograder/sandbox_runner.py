@@ -8,7 +8,8 @@ WORKDIR/request.json holds the code cells to run and WORKDIR/calls.npz the calls
 autograder.sandbox with lessonkit.stored' layout: one StoredCase per call, ``what``
 naming the function). For each call, results/<k>.npz gets the value's arrays and a
 JSON description, or an error. A call with replays (lessonkit.replay) runs with the
-recorded answers in place of the functions it calls. Each graded function's calls run in a forked child
+recorded answers in place of the functions it calls. Both input files are removed
+before any of the submission's code runs. Each graded function's calls run in a forked child
 with a time limit, so a function that hangs or kills its process loses only its
 own results.
 """
@@ -157,6 +158,10 @@ def main(workdir):
     with open("request.json") as f:
         request = json.load(f)
     calls = stored.load("calls", ".")
+    # the inputs of every call, and the replays of each (lessonkit.replay), which hold a
+    # dependent function's answer: out of reach of the student's code, which runs next
+    for name in ("request.json", "calls.npz"):
+        os.unlink(name)
     os.makedirs("results", exist_ok=True)
     log = []
     namespace = {"__name__": "__main__"}
@@ -166,9 +171,9 @@ def main(workdir):
     with open("progress", "w") as f:
         f.write("calls")
 
-    by_function = {}
+    by_function = {}   # the replayed runs apart: a called function that hangs cannot take them with it
     for index, case in enumerate(calls):
-        by_function.setdefault(case.what, []).append(index)
+        by_function.setdefault((case.what, bool(case.replays)), []).append(index)
     for indices in by_function.values():
         pid = os.fork()
         if pid == 0:  # the child makes this function's calls, then leaves at once

@@ -35,6 +35,15 @@ RULES = {
 IMPORT_SYSTEM = {"sys.modules", "sys.meta_path", "sys.path_hooks", "sys.path", "sys.path_importer_cache"}
 ENVIRONMENT = {"os.environ", "os.environb", "os.getenv", "os.putenv", "os.unsetenv"}
 NAMESPACE_CALLS = {"globals", "vars", "builtins.globals", "builtins.vars"}
+INTERNALS = {"__globals__", "__code__", "__builtins__", "f_globals", "f_back", "f_locals", "__dict__",
+             "__closure__", "cell_contents", "tb_frame", "tb_next", "_getframe", "gi_frame", "cr_frame",
+             "ag_frame", "__func__", "__wrapped__"}
+"""Attributes that lead from an object to frames, closures or namespaces (a replay's
+table, the runner's stored inputs)."""
+REPLAY_TABLE = {"_recorded", "_answer"}
+"""lessonkit.replay.Replay's table, past and present."""
+RUN_FILES = ("calls.npz", "request.json", "results/", "cells.json")
+"""The files through which the sandbox's runner gets its inputs and gives its results."""
 SETATTR_CALLS = {"setattr", "delattr", "builtins.setattr", "builtins.delattr", "object.__setattr__",
                  "object.__delattr__", "type.__setattr__"}
 
@@ -72,6 +81,15 @@ LATER_LESSONS = {"lessonkit.autodiff": ("08", "the course's autodiff engine of l
 """Course modules that answer an earlier lesson's graded functions: not allowed before their lesson."""
 
 
+def _depends(lesson):
+    """The functions the graded functions of ``lesson`` build on (their specs' depends)."""
+    if lesson is None:
+        return set()
+    from .graded import GRADED
+
+    return {name for g in GRADED.values() if g.lesson == lesson for name in g.spec.depends}
+
+
 class _Finder(ast.NodeVisitor):
     def resolve(self, node):
         """The dotted name ``node`` stands for, through import aliases, or None."""
@@ -96,6 +114,8 @@ class _Finder(ast.NodeVisitor):
         self.found = []
         self.lesson = lesson
         self.aliases = aliases or {}   # imported name -> what it stands for
+        self.depends = _depends(lesson)  # functions a replay can stand in for
+        self.called = set()              # ids of the Name nodes that are called
 
     def add(self, text):
         if text not in self.found:
@@ -138,6 +158,11 @@ class _Finder(ast.NodeVisitor):
             target = node.args[0] if node.args else None
             if not (isinstance(target, ast.Name) and target.id == "self"):
                 self.add(f"replaces attributes with {name} ({ast.unparse(node)[:60]})")
+        if dotted in ("getattr", "builtins.getattr", "object.__getattribute__") and len(node.args) > 1 \
+                and not isinstance(node.args[1], ast.Constant):
+            self.add(f"reads an attribute by a computed name ({ast.unparse(node)[:60]})")
+        if isinstance(fn, ast.Name) and fn.id in self.depends:
+            self.called.add(id(fn))
         if dotted in NAMESPACE_CALLS:
             self.add(f"reaches into a namespace with {name}() (to replace what names stand for)")
         if isinstance(fn, ast.Name) and "." in dotted and dotted.split(".")[-1] in PROCESS_CALLS \
@@ -173,12 +198,16 @@ class _Finder(ast.NodeVisitor):
         dotted = self.resolve(node)
         if dotted:
             self._dotted(dotted)
-        if node.attr in ("__globals__", "__code__", "__builtins__", "f_globals", "f_back", "f_locals",
-                         "__dict__"):
+        if node.attr in INTERNALS:
             self.add(f"touches interpreter internals ({node.attr})")
+        if node.attr in REPLAY_TABLE:
+            self.add(f"reads the replay's table ({ast.unparse(node)[:60]}) instead of calling the function")
         self.generic_visit(node)
 
     def visit_Name(self, node):
+        if node.id in self.depends and isinstance(node.ctx, ast.Load) and id(node) not in self.called:
+            self.add(f"uses {node.id} other than by calling it (in a replayed run it stands for "
+                     "the reference's recorded answers, which this could read)")
         if node.id in self.aliases:
             self._dotted(self.aliases[node.id])
         if node.id == "__builtins__":
@@ -191,6 +220,12 @@ class _Finder(ast.NodeVisitor):
             self.add("looks for nbgrader's variables (behaves differently when graded?)")
         if isinstance(node.value, str) and any(k in node.value for k in ("solutions", "/source/", "gradebook")):
             self.add(f"mentions grading material ({node.value[:40]!r})")
+        if isinstance(node.value, str) and node.value in INTERNALS:   # getattr(f, "__closure__")
+            self.add(f"touches interpreter internals ({node.value})")
+        if isinstance(node.value, str) and any(k in node.value for k in RUN_FILES):
+            self.add(f"touches the run's stored inputs or results ({node.value[:40]!r})")
+        if isinstance(node.value, str) and any(k in node.value for k in REPLAY_TABLE):
+            self.add(f"reads the replay's table ({node.value[:40]!r}) instead of calling the function")
 
     def _assigned(self, target):
         if isinstance(target, ast.Attribute):

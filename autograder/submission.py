@@ -21,10 +21,14 @@ from . import notebooks
 MAX_NOTEBOOK_BYTES = 20_000_000
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 """Student ids the grader accepts: they name folders and files and start CSV rows."""
+RESERVED_IDS = {"collected.json", "collected.json.tmp"}
+"""Names of the grader's own files in a submissions folder (autograder.lms.MANIFEST)."""
 
 
 def id_problem(name):
     """None if ``name`` is a safe student id, else why not (never quoting control characters)."""
+    if name in RESERVED_IDS:
+        return f"{name!r} is the name of a file the grader keeps beside the submissions, not a student id"
     if ID_PATTERN.fullmatch(name):
         return None
     shown = "a name with control characters" if any(ord(c) < 32 or ord(c) == 127 for c in name) \

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/adversarial_table.py
 
-Every submission starts from a wrong (or partly wrong) answer plus a trick; the
+Every submission starts from a wrong (or partly wrong) answer plus a trick (the
+red team's replay attacks of tests/grading/test_red_team.py included); the
 "expected" column is what it earned. A stock score above it means the trick worked
 there.
 """
@@ -20,7 +21,13 @@ from timing import table  # noqa: E402
 from autograder import stock  # noqa: E402
 from autograder.grade import grade  # noqa: E402
 from tests.grading import builders as b  # noqa: E402
-from tests.grading.test_adversarial import HOSTILE, L  # noqa: E402
+from tests.grading.test_adversarial import HOSTILE as ADVERSARIAL  # noqa: E402
+from tests.grading.test_adversarial import L  # noqa: E402
+from tests.grading.test_red_team import REPLAY_ATTACKS  # noqa: E402
+
+# the red team's attacks on replays (tests/grading/test_red_team.py), in the same form
+HOSTILE = {**ADVERSARIAL, **{name: (make, None, earned, phrase)
+                            for name, (make, earned, phrase) in REPLAY_ATTACKS.items()}}
 
 
 def main():

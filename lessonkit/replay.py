@@ -90,24 +90,26 @@ def _same(a, b):
 
 
 class Replay:
-    """Stands in for the function ``name``: answers the recorded calls, refuses others."""
+    """Stands in for the function ``name``: answers the recorded calls, refuses others.
+
+    The table is not an attribute (no ``__dict__``, a closure of ``_answer``): code
+    that reads it instead of calling the replay needs the interpreter's internals
+    (``__closure__``, ``gc``), which the grader's scan flags (autograder.scan)."""
+
+    __slots__ = ("__name__", "_answer")
 
     def __init__(self, name, recorded):
         self.__name__ = name
-        self._defaults = recorded.defaults
-        self._recorded = recorded.calls
-        self._next = 0
+        self._answer = _answerer(name, recorded.defaults, recorded.calls)
 
     def __call__(self, *args, **kwargs):
-        for offset in range(len(self._recorded)):  # usually the next one, in order
-            index = (self._next + offset) % len(self._recorded)
-            recorded_args, output = self._recorded[index]
-            if self._matches(recorded_args, args, kwargs):
-                self._next = index + 1
-                return copy.deepcopy(output)
-        raise Deviated(f"{self.__name__} was called with inputs the right answer never passes")
+        return self._answer(args, kwargs)
 
-    def _matches(self, recorded, args, kwargs):
+
+def _answerer(name, defaults, table):
+    position = [0]
+
+    def matches(recorded, args, kwargs):
         names = list(recorded)
         if len(args) > len(names) or any(k not in recorded for k in kwargs):
             return False
@@ -116,11 +118,22 @@ class Replay:
             return False
         given.update(kwargs)
         for k in names:
-            if k not in given and k not in self._defaults:
+            if k not in given and k not in defaults:
                 return False
-            if not _same(recorded[k], given.get(k, self._defaults.get(k))):
+            if not _same(recorded[k], given.get(k, defaults.get(k))):
                 return False
         return True
+
+    def answer(args, kwargs):
+        for offset in range(len(table)):  # usually the next one, in order
+            index = (position[0] + offset) % len(table)
+            recorded_args, output = table[index]
+            if matches(recorded_args, args, kwargs):
+                position[0] = index + 1
+                return copy.deepcopy(output)
+        raise Deviated(f"{name} was called with inputs the right answer never passes")
+
+    return answer
 
 
 @contextlib.contextmanager
