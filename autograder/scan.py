@@ -265,12 +265,23 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def _body(node):
-    """A function's code without its name and docstring, for comparing copies."""
-    body = node.body[1:] if (node.body and isinstance(node.body[0], ast.Expr)
+MIN_GIVEN_STATEMENTS = 2
+"""A given function of one statement is not taken for a copy when an answer equals it:
+``return 0.5 * (1.0 + np.tanh(0.5 * a))`` (lesson 07's sigmoid) and
+``return np.tanh(np.concatenate([memory, event], axis=1) @ W + b)`` (lesson 10's
+rnn_cell) are what an honest student writes too."""
+
+
+def _statements(node):
+    """A function's statements without its docstring."""
+    return node.body[1:] if (node.body and isinstance(node.body[0], ast.Expr)
                              and isinstance(node.body[0].value, ast.Constant)
                              and isinstance(node.body[0].value.value, str)) else node.body
-    return ast.dump(ast.Module(body=[*body], type_ignores=[])) + ast.dump(node.args)
+
+
+def _body(node):
+    """A function's code without its name and docstring, for comparing copies."""
+    return ast.dump(ast.Module(body=[*_statements(node)], type_ignores=[])) + ast.dump(node.args)
 
 
 @functools.cache
@@ -292,7 +303,7 @@ def given_functions():
             except SyntaxError:
                 continue
             for node in tree.body:
-                if isinstance(node, ast.FunctionDef) and len(node.body) > 1:
+                if isinstance(node, ast.FunctionDef) and len(_statements(node)) >= MIN_GIVEN_STATEMENTS:
                     given.setdefault(_body(node), (path.stem, node.name))
     return given
 

@@ -367,22 +367,29 @@ def test_added_cells_are_kept_where_the_student_put_them(hostile_run):
 
 
 def test_an_answer_copied_from_code_another_lesson_gives_is_flagged():
-    """Later lessons give earlier lessons' answers as read-only code: lesson 07 gives a
-    sigmoid. A lesson 02 answer that is that code (another docstring, other comments)
-    is flagged; one written another way is not."""
+    """Later lessons give earlier lessons' answers as read-only code: lesson 10 gives an
+    lstm_forward. A lesson 06 answer that is that code (another docstring, other
+    comments) is flagged; one written another way is not, and neither is a one-line
+    answer that equals a given one-liner (lesson 07's sigmoid): an honest student
+    writes that too (the red team's finding)."""
     import ast
 
     from autograder.scan import given_functions, scan
 
-    given = next(src for src in _code_cells("07_backprop") if "def sigmoid(" in src)
-    node = next(n for n in ast.parse(given).body if isinstance(n, ast.FunctionDef) and n.name == "sigmoid")
+    given = next(src for src in _code_cells("10_writing") if "def lstm_forward(" in src)
+    node = next(n for n in ast.parse(given).body if isinstance(n, ast.FunctionDef) and n.name == "lstm_forward")
     has_docstring = isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
-    node.body[: 1 if has_docstring else 0] = [ast.Expr(ast.Constant("My own sigmoid."))]
+    node.body[: 1 if has_docstring else 0] = [ast.Expr(ast.Constant("My own loop."))]
     copied = ast.unparse(node)
-    assert ("07_backprop", "sigmoid") in given_functions().values()
-    assert any("a copy of code that lesson 07_backprop gives" in f for f in scan([copied], "02_learn_gate"))
-    own = "def sigmoid(x):\n    x = np.asarray(x, dtype=float)\n    return np.exp(-np.logaddexp(0, -x))\n"
-    assert not any("copy of code" in f for f in scan([own], "02_learn_gate"))
+    assert ("10_writing", "lstm_forward") in given_functions().values()
+    assert any("a copy of code that lesson 10_writing gives" in f for f in scan([copied], "06_lstm_cell"))
+    own = ("def lstm_forward(events, ltm0, stm0, params, variant='lesson'):\n    out = []\n"
+           "    ltm, stm = ltm0, stm0\n    for e in events:\n"
+           "        ltm, stm = lstm_cell(ltm, stm, e, params, variant)\n        out.append((ltm, stm))\n"
+           "    return np.stack([a for a, _ in out]), np.stack([s for _, s in out])\n")
+    assert not any("copy of code" in f for f in scan([own], "06_lstm_cell"))
+    one_liner = 'def sigmoid(a):\n    """Mine."""\n    return 0.5 * (1.0 + np.tanh(0.5 * a))\n'
+    assert not any("copy of code" in f for f in scan([one_liner], "02_learn_gate"))
 
 
 def _code_cells(lesson):

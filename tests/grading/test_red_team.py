@@ -366,6 +366,11 @@ NATURAL = {
         "    out[~pos] = e / (1 + e)\n    return out\n",
         "def sigmoid(a):\n    e = np.exp(-np.abs(a))\n    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))\n",
         "def sigmoid(a):\n    return 0.5 * (1 + np.tanh(a / 2))\n",
+        'def sigmoid(a):\n    """σ without overflow."""\n    return 0.5 * (1.0 + np.tanh(0.5 * a))\n',  # = lesson 07's
+    ],
+    "01_rnn": [   # = lesson 10's given rnn_cell, the one line everyone writes
+        'def rnn_cell(memory, event, W, b):\n    """Mine."""\n'
+        "    return np.tanh(np.concatenate([memory, event], axis=1) @ W + b)\n",
     ],
     "06_lstm_cell": [
         "def lstm_cell(ltm, stm, event, params, variant=\"lesson\"):\n"
