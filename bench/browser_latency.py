@@ -80,7 +80,7 @@ def browser_table(names, ratio):
     """Each explorer in Chromium: [(explorer, median, slowest)] of slider move -> image shown."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.explorers import explorer_cells, image_of, move_and_time, wait_crisp
+    from tests.browser.explorers import explorer_cells, image_of, move_and_time
     from tests.browser.lab import lab_server, launch, open_notebook, run_all, wait_idle
     from tests.grading import builders as b
 
@@ -99,7 +99,9 @@ def browser_table(names, ratio):
             wait_idle(page, timeout=600_000)
             for name, cell in explorer_cells(page):
                 cell.scroll_into_view_if_needed()
-                wait_crisp(page, image_of(cell))
+                image = image_of(cell)    # loaded (crisp unless wider than the notebook, then shrunk)
+                page.wait_for_function("(el) => el.complete && el.naturalWidth > 0",
+                                       arg=image.element_handle(), timeout=60_000)
                 latencies = move_and_time(page, cell, moves=MOVES)
                 rows.append((f"{lesson[:2]} {name}", statistics.median(latencies), max(latencies)))
                 print(f"  {rows[-1][0]}: median {rows[-1][1] * 1000:.0f} ms", flush=True)
@@ -117,6 +119,7 @@ def main(argv):
     table([[name, f"{wall * 1000:.0f}", f"{cpu * 1000:.0f}", f"{slowest * 1000:.0f}", f"{GOAL * 1000:.0f}"]
            for name, wall, cpu, slowest in rows],
           ["explorer", "median wall ms", "median CPU ms", "slowest CPU ms", "goal ms"])
+    sys.stdout.flush()
     if kernel_only:
         return
     rows = browser_table(names, ratio)
