@@ -95,33 +95,18 @@ FLAGS_02 = {"retagged": "metadata of cell check_sigmoid was changed",
 TABLES = {L01: (CELLS_01, _01, FLAGS_01), L02: (CELLS_02, _02, FLAGS_02)}
 
 
-def _dependents(fn):
-    """Graded functions that call ``fn``, directly or through others."""
-    found = {fn}
-    changed = True
-    while changed:
-        changed = False
-        for name, graded in GRADED.items():
-            if name not in found and found & set(graded.spec.depends):
-                found.add(name)
-                changed = True
-    return found
-
-
 def _mistake_fixtures(lesson):
     """One submission per named misconception: that mistake planted, the rest right.
-    It loses the cells of its function and of the functions that call it, except a
-    mistake found by its warning (an overflowing σ), which callers never trigger."""
+    It loses the cells of its function only: a function that calls it is judged with the
+    reference in its place too, and is right that way (issue 11: each mistake penalised once)."""
     points = {notebooks.grade_id(c): c.metadata.nbgrader["points"] for c in master(lesson).cells
               if c.metadata.get("nbgrader", {}).get("grade")}
     out = {}
     for fn, graded in GRADED.items():
         if graded.lesson != lesson:
             continue
-        broken = _dependents(fn)
         for m in graded.mistakes:
-            lost = {fn} if m.warns else broken
-            expected = {gid: 0 if gid.split("_", 1)[1] in lost else p for gid, p in points.items()}
+            expected = {gid: 0 if gid.split("_", 1)[1] == fn else p for gid, p in points.items()}
             out[f"{fn}-{m.name}"] = (b.solved(lesson, {fn: m.source()}), fn, m, expected)
     return out
 
