@@ -18,6 +18,7 @@ course's code, in the notebook, in nbgrader's Validate dialog and in its feedbac
 
 import copy
 import html
+import re
 import textwrap
 
 import numpy as np
@@ -247,9 +248,12 @@ class CheckReport:
     @staticmethod
     def _kind_key(row):
         """Rows with the same key tell the same thing: values that differ (the comparison
-        shows where) or one named misconception; any other problem by its words."""
+        shows where) or one named misconception; any other problem by its words, its
+        numbers aside (one error raised on cases of other sizes says the same thing)."""
         _, _, problem, kind = row
-        return kind if kind in ("wrong", "nan") else (kind, problem)
+        if kind in ("wrong", "nan"):
+            return kind
+        return kind, re.sub(r"\d+", "#", problem) if kind in ("error", "warning", "shape") and problem else problem
 
     def text(self):
         """The plain text, unwrapped, the reason first."""

@@ -219,3 +219,19 @@ def test_a_fresh_student_version_runs_to_its_last_cell(lesson, notes):
         last = [c for c in nb.cells if c.cell_type == "code"][-1].source
         assert f'lesson_progress("{lesson}")' in last, \
             f"{lesson} must end with a code cell calling lesson_progress({lesson!r}) (source/README.md)"
+
+
+def test_an_error_raised_on_cases_of_other_sizes_is_shown_once():
+    """The same mistake raises with other numbers in its message on each case: the
+    report says it once, at the top, not again under every case."""
+    import numpy as np
+
+    from lessonkit import report_display
+    from lessonkit.checks import run_cases
+
+    def lstm_cell(ltm, stm, event, params, variant="lesson"):
+        np.concatenate([stm, event], axis=0)
+        return ltm, stm
+
+    text = report_display.build(lstm_cell, "lstm_cell", run_cases(lstm_cell, "lstm_cell")).text()
+    assert text.count("np.concatenate joins along axis 0") == 1, text
