@@ -21,6 +21,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,11 +44,22 @@ class Recorded:
     calls: list = field(default_factory=list)
 
 
+_RECORDING = threading.RLock()
+"""One recording at a time: it swaps module globals that every thread shares (the
+grader computes the answers of several submissions in threads at once)."""
+
+
 @contextlib.contextmanager
 def recording(reference, depends):
     """Record the calls ``reference`` makes, through its module's globals, to the
     functions named in ``depends``; yields ``{name: Recorded}``, filled as the
-    reference runs."""
+    reference runs. Threads take turns (:data:`_RECORDING`)."""
+    with _RECORDING, _recording(reference, depends) as calls:
+        yield calls
+
+
+@contextlib.contextmanager
+def _recording(reference, depends):
     namespace = reference.__globals__
     saved = {name: namespace[name] for name in depends}
     calls = {}

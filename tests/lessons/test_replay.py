@@ -114,3 +114,24 @@ def test_a_wrong_loop_over_a_wrong_cell_is_told_the_loops_mistake_and_that_the_c
     named = [v for v in verdicts if v.kind == "mistake"]
     assert named and all(v.mistake == "one_step_late" for v in named)
     assert "your rnn_cell is wrong too" in named[0].message
+
+
+def test_recordings_in_threads_at_once_each_get_their_own_calls():
+    """The grader computes answers for several submissions in threads: one thread's
+    recording must neither take another's calls nor leave the module patched."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import solutions.rnn
+
+    def record(seed):
+        rng = np.random.default_rng(seed)
+        T = 2 + seed % 5
+        with recording(solutions.rnn_forward, ["rnn_cell"]) as calls:
+            solutions.rnn_forward(rng.normal(size=(T, 2, 2)), rng.normal(size=(2, 3)),
+                                  rng.normal(size=(5, 3)), rng.normal(size=3))
+        return T, len(calls["rnn_cell"].calls)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(record, range(64)))
+    assert all(T == n for T, n in results)
+    assert solutions.rnn.rnn_cell.__module__ == "solutions.rnn" and not hasattr(solutions.rnn.rnn_cell, "__wrapped__")
