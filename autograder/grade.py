@@ -9,6 +9,7 @@ students whose notebook and grader are unchanged since their state file was writ
 so a run killed midway resumes without losing or duplicating anything.
 """
 
+import ast
 import csv
 import hashlib
 import json
@@ -35,10 +36,20 @@ from .verdict import CellVerdict, judge  # noqa: E402
 
 MAX_RETRIES = 3
 _worker = {}
-_AST_LOCK = threading.Lock()
+_AST_LOCK = threading.RLock()
 """One thread at a time in Python's ast (the scan): CPython 3.11's AST constructor keeps
 its recursion depth per interpreter, not per thread, and two threads parsing at once
 fail with "SystemError: AST constructor recursion depth mismatch"."""
+
+
+def _parse_in_turn(*args, _parse=ast.parse, **kwargs):
+    with _AST_LOCK:
+        return _parse(*args, **kwargs)
+
+
+# Every ast.parse of the grading process takes its turn, not only the scan's: Python
+# 3.11 formats a traceback by parsing the failing line too (its ^^^ marks), in any thread.
+ast.parse = _parse_in_turn
 
 
 class GradingError(Exception):
