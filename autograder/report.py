@@ -12,6 +12,7 @@ import io
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from lessonkit.plots import LTM_COLOR, STM_COLOR
 
@@ -60,6 +61,7 @@ def _mistake_plot(counts):
     ax = fig.add_subplot()
     labels = [f"{fn}: {name}" for (fn, name), _ in counts][::-1]
     ax.barh(labels, [len(who) for _, who in counts][::-1], color="#6a4c93")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # students come whole
     ax.set_xlabel("students")
     ax.set_title("most frequent named misconceptions")
     return fig
@@ -108,7 +110,7 @@ def write_report(states, path, lesson, refused=()):
     parts = [f"<!doctype html><meta charset='utf-8'>{CSP}<title>{html.escape(lesson)}: class report</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
              "td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
-             "table{border-collapse:collapse}</style>",
+             "table{border-collapse:collapse;width:100%}td:last-child{min-width:24em}</style>",
              f"<h1>{html.escape(lesson)}: class report</h1>",
              f"<p>{len(states)} students; mean score {sum(totals) / max(len(totals), 1):.1f} "
              f"of {max_score:g}.</p>"]
@@ -120,6 +122,8 @@ def write_report(states, path, lesson, refused=()):
     parts.append("<h2>Named misconceptions</h2>")
     if ranked:
         parts.append(_img(_mistake_plot(ranked[:10]), "most frequent misconceptions"))
+        if len(ranked) > 10:
+            parts.append(f"<p>The chart shows the 10 most frequent of {len(ranked)}; the table lists all.</p>")
         parts.append("<table><tr><th>function</th><th>misconception</th><th>students</th><th>who</th>"
                      "<th>what they read</th></tr>")
         for (fn, name), who in ranked:

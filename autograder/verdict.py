@@ -82,7 +82,9 @@ def judge(calls, results):
             by_reference = next((v for _, v in judged if v.kind == "by_reference"), None)
             message = f"✓ {function}: all {len(judged)} checks pass."
             if by_reference:
-                message += f" {by_reference.message}"
+                called = " and ".join(GRADED[function].declared.depends)
+                message = (f"✓ {function}: all {len(judged)} checks pass with the right {called} in place "
+                           f"of yours. {by_reference.message}")
             verdicts.append(CellVerdict(grade_id, function, True, message, None,
                                         by_reference.kind if by_reference else "ok"))
             continue
