@@ -25,6 +25,10 @@ ERROR_HINTS = (
      "events[t], or `for event in events:`, is one step."),
     ("not aligned", _PRODUCT),
     ("matmul: Input operand", _PRODUCT),
+    ("operands could not be broadcast together",
+     "Two arrays of different shapes met in one operation: often a sum or max over an axis that "
+     "dropped that axis, (B, K) against (B,). Keep the axis you reduced, np.max(x, axis=1, "
+     "keepdims=True), so each row is combined with its own result."),
     ("can be converted to Python scalars",
      "A function of the math module (math.exp, math.tanh) takes one number, not an array: use "
      "np.exp or np.tanh, which work entry by entry on arrays of any shape."),
