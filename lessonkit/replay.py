@@ -87,18 +87,27 @@ def _recording(reference, depends):
         namespace.update(saved)
 
 
+_asarray, _float64, _ndarray = np.asarray, np.float64, np.ndarray
+"""Taken when the module is imported (the sandbox's runner imports it before any of the
+submission's code runs): a submission that replaces ``np.allclose`` or ``np.asarray``
+must not make a replay accept inputs the right loop never passes."""
+
+
 def _same(a, b):
     if isinstance(a, dict) or isinstance(b, dict):
-        return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+        return (type(a) is dict and type(b) is dict and a.keys() == b.keys()
                 and all(_same(a[k], b[k]) for k in a))
     if isinstance(a, str) or isinstance(b, str):
-        return a == b
+        return type(a) is str and type(b) is str and str.__eq__(a, b)
     try:
-        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError):
+        a, b = _asarray(a, dtype=_float64), _asarray(b, dtype=_float64)
+    except (TypeError, ValueError, RecursionError):
         return False
-    rtol, atol = TOLERANCE
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+    if type(a) is not _ndarray or type(b) is not _ndarray or a.shape != b.shape:
+        return False
+    rtol, atol = TOLERANCE   # np.allclose's rule, with ndarray's own operators
+    close = ((a - b).__abs__() <= atol + rtol * b.__abs__()) | (a == b) | ((a != a) & (b != b))
+    return bool(close.all())
 
 
 class Replay:

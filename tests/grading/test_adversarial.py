@@ -1,9 +1,9 @@
 """Hostile and faulty submissions: none scores a point it did not earn, each is flagged
 in words an instructor can act on, and none disturbs another student's grade.
 
-Most start from a wrong answer (rnn_cell with σ where tanh belongs, which also sinks
-the two functions built on it: an honest score of 0) and add a trick that would lift
-it under stock nbgrader. The table gives the score each must get and a phrase its
+Most start from a wrong answer (rnn_cell with σ where tanh belongs; the two functions
+built on it keep their points with the right cell replayed: an honest score of 6) and
+add a trick that would lift it under stock nbgrader. The table gives the score each must get and a phrase its
 flags must contain.
 """
 
@@ -90,56 +90,58 @@ def comma_in_cell_tag():
 
 XSS = "<script>alert('xss')</script>\n\n<img src=x onerror=alert(1)>\n\n[link](javascript:alert(2))"
 SECRET = "INSTRUCTOR-ONLY-SECRET-7f3a"
+WRONG = 6   # a wrong rnn_cell alone costs its 3 points: rnn_forward and first_event_influence,
+# right over it, keep theirs (lessonkit.replay); so "a wrong rnn_cell plus a trick" earns 6
 BIG_CODE = 15_000_000   # characters of one code cell, as in the report that took 523 s
 
 HOSTILE = {
     # name: (content, extra files, expected total score, phrase in the flags)
-    "test_cells_edited": (edited_test_cell, None, 0, "test cell check_rnn_cell was edited"),
-    "points_inflated": (inflated_points, None, 0, "metadata of cell check_rnn_cell was changed"),
-    "test_cell_untagged": (untagged_test_cell, None, 0, "cells were deleted: check_rnn_cell"),
+    "test_cells_edited": (edited_test_cell, None, WRONG, "test cell check_rnn_cell was edited"),
+    "points_inflated": (inflated_points, None, WRONG, "metadata of cell check_rnn_cell was changed"),
+    "test_cell_untagged": (untagged_test_cell, None, WRONG, "cells were deleted: check_rnn_cell"),
     "solution_cell_duplicated": (duplicated_solution_cell, None, 9, "appears twice"),
-    "patch_builtins_abs": (lambda: wrong_plus("import builtins\nbuiltins.abs = lambda x: 0 * x"), None, 0,
+    "patch_builtins_abs": (lambda: wrong_plus("import builtins\nbuiltins.abs = lambda x: 0 * x"), None, WRONG,
                            "imports builtins"),
     "patch_numpy_allclose": (lambda: wrong_plus("np.allclose = lambda *a, **k: True\n"
                                                 "np.isclose = lambda a, b, **k: np.ones_like(a, dtype=bool)"),
-                             None, 0, "replaces np.allclose"),
+                             None, WRONG, "replaces np.allclose"),
     "patch_numpy_testing": (lambda: wrong_plus("import numpy.testing\n"
                                                "numpy.testing.assert_allclose = lambda *a, **k: None"),
-                            None, 0, "replaces numpy.testing.assert_allclose"),
+                            None, WRONG, "replaces numpy.testing.assert_allclose"),
     "patch_random_generators": (lambda: wrong_plus(
         "import os\n_rng = np.random.default_rng\nnp.random.default_rng = lambda *a, **k: _rng(0)\n"
-        "os.urandom = lambda n: bytes(n)"), None, 0, "replaces np.random.default_rng"),
+        "os.urandom = lambda n: bytes(n)"), None, WRONG, "replaces np.random.default_rng"),
     "patch_check_library": (lambda: wrong_plus(
         "import lessonkit.compare, lessonkit.checks\nlessonkit.compare.compare = lambda *a, **k: None\n"
-        "lessonkit.checks.compare = lessonkit.compare.compare"), None, 0, "replaces lessonkit.compare.compare"),
+        "lessonkit.checks.compare = lessonkit.compare.compare"), None, WRONG, "replaces lessonkit.compare.compare"),
     "redefine_check": (lambda: wrong_plus("def check(fn):\n    print('All checks pass.')\n"
-                                          "hidden_check = lambda *a, **k: None"), None, 0,
+                                          "hidden_check = lambda *a, **k: None"), None, WRONG,
                        "redefines the course's check"),
-    "shadow_numpy_module": (wrong, {"numpy.py": "raise SystemExit('shadowed')\n"}, 0,
+    "shadow_numpy_module": (wrong, {"numpy.py": "raise SystemExit('shadowed')\n"}, WRONG,
                             "files beside the notebook were ignored: numpy.py"),
     "shadow_lessonkit_module": (wrong, {"lessonkit.py": "def check(f): pass\ndef hidden_check(*a): pass\n"},
-                                0, "ignored: lessonkit.py"),
+                                WRONG, "ignored: lessonkit.py"),
     "import_reference": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
 from solutions import rnn_cell as reference
-return reference(memory, event, W, b)""")}), None, 0, "tried to import the course's solutions package"),
+return reference(memory, event, W, b)""")}), None, WRONG, "tried to import the course's solutions package"),
     "import_reference_computed": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
 import importlib
-return importlib.import_module("sol" + "utions").rnn_cell(memory, event, W, b)""")}), None, 0,
+return importlib.import_module("sol" + "utions").rnn_cell(memory, event, W, b)""")}), None, WRONG,
                                   "imports modules by computed names"),
     "import_reference_dunder": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
-return __import__("".join(["s", "olutions"])).rnn_cell(memory, event, W, b)""")}), None, 0,
+return __import__("".join(["s", "olutions"])).rnn_cell(memory, event, W, b)""")}), None, WRONG,
                                 "runs code built at run time (__import__)"),
     "read_hidden_tests": (lambda: wrong_plus(
         "import glob\nhidden = [open(p).read() for p in glob.glob('/work/**/source/**/*.ipynb', recursive=True)]\n"
-        "leak = open('../../source/01_rnn/01_rnn.ipynb').read()"), None, 0, "opens a file outside its work"),
-    "read_gradebook": (lambda: wrong_plus("data = open('/work/main/gradebook.db', 'rb').read()"), None, 0,
+        "leak = open('../../source/01_rnn/01_rnn.ipynb').read()"), None, WRONG, "opens a file outside its work"),
+    "read_gradebook": (lambda: wrong_plus("data = open('/work/main/gradebook.db', 'rb').read()"), None, WRONG,
                        "mentions grading material"),
     "read_fixtures_to_hardcode": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
 from lessonkit import stored
 for case in stored.load("rnn_cell"):
     if np.array_equal(case.args["memory"], memory) and np.array_equal(case.args["event"], event):
         return case.expected
-return np.zeros((memory.shape[0], W.shape[1]))""")}), None, 0, "imports the course's checking code"),
+return np.zeros((memory.shape[0], W.shape[1]))""")}), None, WRONG, "imports the course's checking code"),
     "os_exit_in_cell": (lambda: solved_plus("import os\nos._exit(1)", after="first_event_influence"), None, 9,
                         "stopped the interpreter"),
     # a "successful" exit is not a death the grader can tell from a forged progress file:
@@ -153,7 +155,7 @@ return np.zeros((memory.shape[0], W.shape[1]))""")}), None, 0, "imports the cour
     "sigkill_in_function": (lambda: one_function("first_event_influence",
                                                  "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
                             None, 6, "os.kill"),
-    "system_exit_in_function": (lambda: one_function("rnn_forward", "raise SystemExit('bye')"), None, 3,
+    "system_exit_in_function": (lambda: one_function("rnn_forward", "raise SystemExit('bye')"), None, WRONG,
                                 "raises SystemExit"),
     "exit_in_cell": (lambda: solved_plus("exit()", after="rnn_forward"), None, 9, "calls exit()"),
     "endless_loop_in_cell": (lambda: solved_plus("while True:\n    pass", after="rnn_cell"), None, 9,
@@ -182,34 +184,34 @@ return np.zeros((len(events), memory0.shape[0]))"""), None, 6, "os.fork"),
     "spawn_process": (lambda: solved_plus("import subprocess\nsubprocess.run(['sleep', '1000'])"), None, 9,
                       "starts other programs"),
     "ipython_custom_exc": (lambda: wrong_plus(
-        "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"), None, 0, "reaches into IPython"),
+        "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"), None, WRONG, "reaches into IPython"),
     "ipython_rewrite_outputs": (lambda: wrong_plus(
         "ip = get_ipython()\nip.events.register('post_run_cell', lambda r: setattr(r, 'error_in_exec', None))"),
-                                None, 0, "reaches into IPython"),
+                                None, WRONG, "reaches into IPython"),
     "behaves_differently_when_graded": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
 import os
 if os.environ.get("NBGRADER_EXECUTION"):
     return np.tanh(np.concatenate([memory, event], axis=1) @ W + b) * 0 + 0.5
-return np.tanh(np.concatenate([memory, event], axis=1) @ W + b)""")}), None, 0, "looks for nbgrader"),
+return np.tanh(np.concatenate([memory, event], axis=1) @ W + b)""")}), None, WRONG, "looks for nbgrader"),
     "fake_sys_modules": (lambda: wrong_plus(
-        "import sys, types\nfake = types.ModuleType('solutions')\nsys.modules['solutions'] = fake"), None, 0,
+        "import sys, types\nfake = types.ModuleType('solutions')\nsys.modules['solutions'] = fake"), None, WRONG,
                          "writes to sys.modules"),
     "huge_notebook": (lambda: b"{" + b" " * 21_000_000 + b"}", None, 0, "could not be read"),
     # answers from a library or a later lesson: none is in the sandbox, and the flags say so
     "answer_from_torch": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
 import torch
 x = torch.from_numpy(np.concatenate([memory, event], axis=1))
-return torch.tanh(x @ torch.from_numpy(W) + torch.from_numpy(b)).numpy()""")}), None, 0,
+return torch.tanh(x @ torch.from_numpy(W) + torch.from_numpy(b)).numpy()""")}), None, WRONG,
                           "uses PyTorch (not allowed in this lesson)"),
     "answer_from_scipy": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
 import sys
 sys.path.append("/usr/lib/python3/dist-packages")
 from scipy.special import expit
-return 2 * expit(2 * (np.concatenate([memory, event], axis=1) @ W + b)) - 1""")}), None, 0,
+return 2 * expit(2 * (np.concatenate([memory, event], axis=1) @ W + b)) - 1""")}), None, WRONG,
                           "uses SciPy (not allowed in this lesson)"),
     "answer_from_autodiff": (lambda: b.solved(L, {"rnn_cell": b.body(L, "rnn_cell", """
 from lessonkit.autodiff import constant, tanh
-return tanh(constant(np.concatenate([memory, event], axis=1) @ W + b)).value""")}), None, 0,
+return tanh(constant(np.concatenate([memory, event], axis=1) @ W + b)).value""")}), None, WRONG,
                              "uses the course's autodiff engine of lesson 08 (not allowed in this lesson)"),
     # filling the disk: stopped at the run's own quota (its own records lost with it), flagged
     "fill_the_disk": (lambda: solved_plus("""
@@ -226,27 +228,27 @@ try:
         open(f"/scratch/n{k}", "w").close()
 except OSError:
     pass"""), None, 0, "filled its scratch space"),
-    "patch_with_setattr": (lambda: wrong_plus("setattr(np, 'allclose', lambda *a, **k: True)"), None, 0,
+    "patch_with_setattr": (lambda: wrong_plus("setattr(np, 'allclose', lambda *a, **k: True)"), None, WRONG,
                            "replaces attributes with setattr"),
     "patch_from_import": (lambda: wrong_plus("from numpy import testing\n"
-                                             "testing.assert_allclose = lambda *a, **k: None"), None, 0,
+                                             "testing.assert_allclose = lambda *a, **k: None"), None, WRONG,
                           "which is numpy.testing.assert_allclose"),
-    "patch_builtins_alias": (lambda: wrong_plus("import builtins as bi\nbi.abs = lambda x: 0 * x"), None, 0,
+    "patch_builtins_alias": (lambda: wrong_plus("import builtins as bi\nbi.abs = lambda x: 0 * x"), None, WRONG,
                              "which is builtins.abs"),
     "patch_from_builtins": (lambda: wrong_plus("from builtins import abs as _abs\nimport builtins as _b\n"
-                                               "setattr(_b, 'abs', lambda x: 0 * x)"), None, 0,
+                                               "setattr(_b, 'abs', lambda x: 0 * x)"), None, WRONG,
                             "imports builtins"),
-    "sys_path_edit": (lambda: wrong_plus("from sys import path\npath.insert(0, '/scratch')"), None, 0,
+    "sys_path_edit": (lambda: wrong_plus("from sys import path\npath.insert(0, '/scratch')"), None, WRONG,
                       "changes the import system (sys.path)"),
-    "globals_trick": (lambda: wrong_plus("globals()['check'] = lambda fn: None"), None, 0,
+    "globals_trick": (lambda: wrong_plus("globals()['check'] = lambda fn: None"), None, WRONG,
                       "reaches into a namespace with globals()"),
-    "vars_trick": (lambda: wrong_plus("vars(np)['allclose'] = lambda *a, **k: True"), None, 0,
+    "vars_trick": (lambda: wrong_plus("vars(np)['allclose'] = lambda *a, **k: True"), None, WRONG,
                    "writes to a namespace through vars(np)"),
     "link_to_other_student": (lambda: b.Link(f"zz_honest/{L}/{L}.ipynb"), None, 0, "is a link"),
     "link_to_instructor_file": (lambda: b.Link("../instructor/key.txt"), None, 0, "is a link"),
     "lesson_folder_is_link": (lambda: b.Link(f"zz_honest/{L}", level="lesson"), None, 0, "is a link"),
     "student_folder_is_link": (lambda: b.Link("zz_honest", level="student"), None, 0, "is a link"),
-    "link_beside_notebook": (wrong, None, 0, "links were not followed: key.txt"),
+    "link_beside_notebook": (wrong, None, WRONG, "links were not followed: key.txt"),
     "markdown_script": (lambda: markdown_plus(XSS), None, 9, ""),
     "markdown_quadratic": (lambda: markdown_plus("[a](" * 75_000), None, 9, ""),
     "huge_code_cell": (lambda: solved_plus(("#" + "x" * 99 + "\n") * (BIG_CODE // 100)), None, 9, ""),

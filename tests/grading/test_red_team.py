@@ -116,6 +116,12 @@ if os.path.exists("calls.npz") or os.path.exists("/scratch/calls.npz"):
 {RIGHT_LOOP.replace(chr(10), chr(10) + '    ')}
 {ZEROS}"""), 6, "touches the run's stored inputs"),
     "honest_wrong_forward": (lambda: forward(ZEROS), 6, ""),
+    # numpy patched so that a replay takes any call of the right shape for a recorded one:
+    # a loop that never carries the memory forward would then be credited
+    "replay_fooled_by_patched_numpy": (lambda: b.with_cell(forward("""
+return np.stack([rnn_cell(memory0, event, W, b) for event in events])"""),
+        "np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(a), dtype=bool)",
+        after="code_02"), 6, "replaces np.allclose"),
 }
 
 
