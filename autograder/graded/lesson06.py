@@ -194,6 +194,24 @@ def lstm_cell(ltm, stm, event, params, variant="lesson"):
     return new_ltm, np.tanh(forgotten @ p["W_u"] + p["b_u"]) * V
 
 
+@mistake("candidate_no_tanh",
+         "Your new information N has no tanh: N = tanh(J W_n + b_n), with J = [STM, E]. Without "
+         "it N is unbounded and one large event can push the LTM anywhere; the tanh keeps each "
+         "unit's new information in (-1, 1).")
+def lstm_cell(ltm, stm, event, params, variant="lesson"):
+    p = params
+    joined = np.concatenate([stm, event], axis=1)
+    N = joined @ p["W_n"] + p["b_n"]
+    i = 1 / (1 + np.exp(-(joined @ p["W_i"] + p["b_i"])))
+    f = 1 / (1 + np.exp(-(joined @ p["W_f"] + p["b_f"])))
+    V = 1 / (1 + np.exp(-(joined @ p["W_v"] + p["b_v"])))
+    kept = ltm * f
+    new_ltm = kept + N * i
+    if variant == "standard":
+        return new_ltm, V * np.tanh(new_ltm)
+    return new_ltm, np.tanh(kept @ p["W_u"] + p["b_u"]) * V
+
+
 @mistake("event_first",
          "You joined [event, STM], but every W expects the short-term memory first: "
          "np.concatenate([stm, event], axis=1). Its first H rows act on the STM.")
@@ -400,6 +418,20 @@ def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
 def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
     ltms, stms = [], []
     ltm, stm = np.zeros_like(ltm0), stm0
+    for event in events:
+        ltm, stm = lstm_cell(ltm, stm, event, params, variant)
+        ltms.append(ltm)
+        stms.append(stm)
+    return np.stack(ltms), np.stack(stms)
+
+
+@mistake("memories_from_zeros",
+         "Both your memories start from zeros, not from the ltm0 and stm0 you are given (Coursera's "
+         "and CS231n's loops start from zeros because they are given no c0). Start from them: "
+         "ltm, stm = ltm0, stm0.")
+def lstm_forward(events, ltm0, stm0, params, variant="lesson"):
+    ltms, stms = [], []
+    ltm, stm = np.zeros_like(ltm0), np.zeros_like(stm0)
     for event in events:
         ltm, stm = lstm_cell(ltm, stm, event, params, variant)
         ltms.append(ltm)
