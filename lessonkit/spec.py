@@ -136,7 +136,9 @@ def draw_arg(arg, shape, rng, sizes):
     if arg.kind == "label":
         return rng.integers(0, sizes["K"], size=shape)
     if arg.kind == "classes":
-        return int(sizes["K"])
+        # a vocabulary larger than the labels drawn: its last ids may be missing from a
+        # batch, so a length taken from the data (labels.max() + 1) is seen to be wrong
+        return int(sizes["K"]) + 1 + int(rng.integers(0, 3))
     if arg.kind == "uniform":
         return rng.uniform(0.0, 1.0, size=shape)
     if arg.kind == "logits":
