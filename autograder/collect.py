@@ -11,9 +11,9 @@ in a folder (the file name inside is the student's choice), else the file name's
 prefix. Canvas, Moodle and Blackboard names are recognised (:mod:`autograder.lms`):
 the LMS's own student id and its late marker are kept in ``OUT/collected.json`` and
 become columns of the grades CSV, so grades can go back to the LMS. Ids must be safe
-(``submission.ID_PATTERN``); nothing is written outside OUT; links are not followed; a notebook over 20 MB (counted while it is read) is refused;
-a bad entry is reported and the rest go on; when two entries give one id, neither is
-placed.
+(``submission.ID_PATTERN``); nothing is written outside OUT; links are not followed;
+a notebook over 20 MB (counted while it is read) is refused; a bad entry is reported
+and the rest go on; when two entries give one id, neither is placed.
 """
 
 import contextlib
