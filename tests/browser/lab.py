@@ -29,10 +29,32 @@ def chromium_path():
     return None
 
 
-def _free_port():
+def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until_serving(url, proc, log_path, what, seconds):
+    """Until ``url`` answers; if ``proc`` exits or ``seconds`` pass first, raise with its log."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError as exc:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start:\n" + Path(log_path).read_text()) from exc
+            time.sleep(0.3)
+
+
+def stop_group(proc, seconds):
+    """SIGTERM ``proc``'s process group, SIGKILL it if it is still there after ``seconds``."""
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
 
 
 @contextlib.contextmanager
@@ -45,7 +67,7 @@ def lab_server(workdir, args=()):
     """
     root = Path(workdir) / "course"
     shutil.copytree(ROOT / "lessons", root / "lessons")
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ,
            "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
            "JUPYTER_CONFIG_PATH": str(ROOT / "jupyter_config"),
@@ -63,23 +85,10 @@ def lab_server(workdir, args=()):
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2).read()
-                break
-            except OSError as exc:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log = (Path(workdir) / "jupyter.log").read_text()
-                    raise RuntimeError("JupyterLab did not start:\n" + log) from exc
-                time.sleep(0.3)
+        wait_until_serving(f"{base}/api/status?token={token}", proc, Path(workdir) / "jupyter.log", "JupyterLab", 90)
         yield base, token, root
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        stop_group(proc, 15)
         log.close()
 
 

@@ -4,24 +4,16 @@ on the course's index, served through the hub."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from ..browser.lab import free_port, stop_group, wait_until_serving
 from .conftest import PASSWORD, ROOT, real_users
 
 CONFIG = ROOT / "docs" / "jupyterhub_config.py"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +33,10 @@ def hub(hub_base, students, class_python):
     subprocess.run(["chown", "-R", f"{student}:{student}", str(home / "lessons")], check=True)
     state = hub_base / "hub"
     state.mkdir()
-    port = _free_port()
+    port = free_port()
     # the documented example, with this machine's paths and free ports
-    settings = {"LSTM_HUB_PORT": str(port), "LSTM_HUB_API_PORT": str(_free_port()),
-                "LSTM_PROXY_API_PORT": str(_free_port()), "LSTM_HUB_STATE": str(state),
+    settings = {"LSTM_HUB_PORT": str(port), "LSTM_HUB_API_PORT": str(free_port()),
+                "LSTM_PROXY_API_PORT": str(free_port()), "LSTM_HUB_STATE": str(state),
                 "LSTM_COURSE_PYTHON": str(class_python), "LSTM_COURSE_ROOT": str(ROOT),
                 "LSTM_HUB_USERS": student, "LSTM_PROXY": proxy}
     log = open(state / "jupyterhub.log", "w")
@@ -54,22 +46,10 @@ def hub(hub_base, students, class_python):
                            start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/hub/api/", timeout=2).read()
-                break
-            except OSError as exc:
-                if hub.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterHub did not start:\n" + (state / "jupyterhub.log").read_text()) from exc
-                time.sleep(0.5)
+        wait_until_serving(f"{base}/hub/api/", hub, state / "jupyterhub.log", "JupyterHub", 120)
         yield base, student, state
     finally:
-        os.killpg(hub.pid, 15)
-        try:
-            hub.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(hub.pid, 9)
+        stop_group(hub, 30)
         subprocess.run(["pkill", "-TERM", "-u", student], capture_output=True)
         log.close()
 
