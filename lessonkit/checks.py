@@ -32,11 +32,9 @@ def run_cases(fn, name):
     verdicts = confirm_mistakes(judged, spec.outputs)
     retried = []
     for k, case in enumerate(cases):
-        again = None if verdicts[k].ok else rerun(fn, case.args, case.replays, spec.in_place)
+        again = None if verdicts[k].ok else rerun(fn, case.args, case.replays, spec, case.expected, case.mistakes)
         if again is not None:
-            value, failure = again
-            retried.append((k, (value, case.expected, case.mistakes,
-                                failure or compare(value, case.expected, spec.outputs, case.mistakes))))
+            retried.append((k, again))
     verdicts = settle(verdicts, retried, name, spec.depends, spec.outputs)
     return list(zip(cases, verdicts))
 

@@ -187,15 +187,19 @@ def credited(name, depends):
     return Verdict(True, "by_reference", messages.right_with_reference(name, list(depends)))
 
 
-def rerun(fn, args, calls, in_place=()):
-    """``fn`` on ``args`` with ``calls`` replayed (see lessonkit.compare.call): (value,
-    failing Verdict or None), or None when there is nothing to replay."""
-    from .compare import call
+def rerun(fn, args, calls, spec, expected, mistakes=()):
+    """``fn`` on ``args`` with ``calls`` replayed, judged against ``expected`` and the
+    known ``mistakes``: the (got, expected, mistakes, Verdict) that :func:`settle` takes,
+    or None when there is nothing to replay."""
+    from .compare import call, compare
 
     if not calls:
         return None
     with replaying(fn, calls) as replayed:
-        return call(fn, copy.deepcopy(args), in_place) if replayed else None
+        if not replayed:
+            return None
+        value, failure = call(fn, copy.deepcopy(args), spec.in_place)
+    return value, expected, mistakes, failure or compare(value, expected, spec.outputs, mistakes)
 
 
 def settle(verdicts, retried, name, depends, outputs):
