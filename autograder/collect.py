@@ -25,7 +25,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from . import lms
-from .submission import MAX_NOTEBOOK_BYTES, Unreadable, id_problem, read_capped, read_regular
+from .submission import MAX_NOTEBOOK_BYTES, Unreadable, id_problem, read_capped, read_regular, write_regular
 
 DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.\-]+?)_"
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "__MACOSX"}
@@ -104,9 +104,7 @@ def _write(out, student, lesson, data):
         path.mkdir(exist_ok=True)
     if not target.resolve().parent.is_relative_to(root):
         raise Unreadable("the target is outside the output folder")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    write_regular(target, data)
 
 
 def collect(download, lesson, out, pattern=None):

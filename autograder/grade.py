@@ -502,10 +502,7 @@ def _copy_nbgrader_files(sub, lesson, feedback_dir):
             data = submission.read_regular(source, limit=4096, base=sub.root)
         except (submission.Unreadable, OSError):
             continue
-        target = feedback_dir / name
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        submission.write_regular(feedback_dir / name, data)
 
 
 def csv_safe(cell):

@@ -29,6 +29,8 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .submission import write_regular
+
 MANIFEST = "collected.json"
 """In the submissions folder: ``{student id: Named fields}`` from ``collect``."""
 
@@ -78,9 +80,7 @@ def save(out, named):
     entries = read(out)
     entries.update({student: asdict(n) for student, n in named.items()})
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "w") as f:
-        json.dump(entries, f, indent=1, sort_keys=True)
+    write_regular(tmp, json.dumps(entries, indent=1, sort_keys=True).encode())
     os.replace(tmp, path)
 
 

@@ -135,6 +135,14 @@ def read_capped(read, limit):
     return b"".join(chunks)
 
 
+def write_regular(path, data):
+    """Write ``data`` (bytes) to ``path`` as a regular file (mode 0644), never through a
+    link planted there."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 def read_regular(path, limit=MAX_NOTEBOOK_BYTES, base=None):
     """The bytes of ``path``, a regular file, never through a link: each folder below
     ``base`` (default: the file's own folder) and the file itself are opened with
