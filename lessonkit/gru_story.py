@@ -64,7 +64,7 @@ def gru_memory_track(events, memories, fig=None, title=None, unit_names=GRU_UNIT
 def draw_gru_cell(fig=None):
     """The GRU cell: one memory line, reset r, keep z, candidate N and the mix."""
     fig, ax = _diagram(fig, (8, 4.2), 6)
-    ax.set_ylim(-0.35, 5.75)       # room below the panel's edge and the lowest labels (never clipped)
+    ax.set_ylim(-0.45, 5.75)       # room below the panel's edge and the lowest labels (never clipped)
     ax.add_patch(_panel())
     # the memory line along the top, through the mix
     _arrow(ax, (0.0, 4.6), (6.45, 4.6), MEMORY_COLOR, 2.5)
@@ -74,8 +74,10 @@ def draw_gru_cell(fig=None):
     ax.text(1.9, 4.75, "kept where z ≈ 1, rewritten where z ≈ 0", color=MEMORY_COLOR, fontsize=8.5)
     # the memory and the event feed the gates
     _arrow(ax, (1.1, 4.6), (1.1, 2.6), MEMORY_COLOR, 1.6)
-    _arrow(ax, (0.3, -0.35), (0.3, 2.4), EVENT_COLOR, 2.0, style="-")
-    ax.text(0.45, 0.1, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10)
+    # the event comes in from below: its line starts inside the figure, at a dot beside its name
+    _arrow(ax, (0.3, -0.15), (0.3, 2.4), EVENT_COLOR, 2.0, style="-")
+    ax.plot([0.3], [-0.15], "o", color=EVENT_COLOR, markersize=5)
+    ax.text(0.45, -0.15, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10, va="center")
     ax.plot([0.3, 6.9], [2.4, 2.4], color="#888888", linewidth=1.2)
     ax.text(1.2, 2.5, "[M, E]", color="#555555", fontsize=9)
     for x in (2.1, 4.3, 6.9):

@@ -163,8 +163,11 @@ def draw_cell(highlight=None, fig=None):
     # STM and the event are joined once, STM first, into the row every gate reads ...
     ax.plot([0.0, x_join], [y_row, y_row], color=STM_COLOR, linewidth=2.5, solid_capstyle="butt")
     ax.text(0.05, y_row + 0.25, "STM$_{t-1}$", color=STM_COLOR, fontsize=10)
-    ax.plot([x_join, x_join], [0.0, y_row], color=EVENT_COLOR, linewidth=2.0, solid_capstyle="butt")
-    ax.text(x_join + 0.15, 0.1, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10)
+    # the event comes in from below: its line starts inside the figure, at a dot beside its name
+    ax.set_ylim(-0.3, 6)
+    ax.plot([x_join, x_join], [0.05, y_row], color=EVENT_COLOR, linewidth=2.0, solid_capstyle="butt")
+    ax.plot([x_join], [0.05], "o", color=EVENT_COLOR, markersize=5)
+    ax.text(x_join + 0.15, 0.05, "E$_t$ (event)", color=EVENT_COLOR, fontsize=10, va="center")
     ax.plot([x_join, x_use], [y_row, y_row], color=wire, linewidth=1.6, solid_capstyle="butt")
     ax.plot([x_join, x_forget, x_learn], [y_row] * 3, "o", color=wire, markersize=5)
     ax.text(x_forget + 0.3, y_row + 0.1, "[STM$_{t-1}$, E$_t$]", color=text, fontsize=9, va="bottom")

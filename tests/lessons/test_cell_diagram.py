@@ -69,3 +69,23 @@ def test_the_joined_row_feeds_forget_learn_and_use_from_below(highlight):
         row.append(min(a[1] for a in feeding))
     assert max(row) - min(row) < 1e-6, "the branches should all leave the same [STM, E] row"
     assert max(row) < GATE_BOX["learn"][1] - HALF_H, "the [STM, E] row runs below the gates, before them"
+
+
+@pytest.mark.parametrize("diagram", ["lstm", "gru"])
+def test_the_event_line_starts_inside_the_figure(diagram):
+    """The event E_t comes in from below: its line (and every other line) ends visibly
+    inside the figure, well above its bottom edge (at least 10 px at 90 dpi), instead
+    of running to the edge and looking cut off."""
+    from lessonkit.gru_story import draw_gru_cell
+
+    fig = drawn(None) if diagram == "lstm" else draw_gru_cell()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    event = [t for t in ax.texts if t.get_text().startswith("E$_t$")]
+    assert len(event) == 1, "the diagram names the event E_t once"
+    for artist in [*ax.lines, *ax.patches, event[0]]:
+        box = artist.get_window_extent(renderer)
+        assert box.y0 >= fig.bbox.y0 + 10 * fig.dpi / 90, \
+            f"{artist} reaches the bottom edge of the {diagram} diagram"
+        assert box.y1 <= fig.bbox.y1 - 1, f"{artist} reaches the top edge of the {diagram} diagram"
