@@ -255,7 +255,10 @@ def lesson_progress(lesson, namespace=None):
         items.append((fn, *_describe({"status": status, "passed": sum(v.ok for _, v in results),
                                       "total": len(results)})))
     done = sum(1 for _, status, _ in items if status == "pass")
-    footer = ("All done: on to the next lesson." if done == len(items) else
+    last = entry["lesson"] == course()[-1]["lesson"]
+    finished = ("All done, and this was the course's last lesson: the index (00_index) shows every "
+                "lesson's checks." if last else "All done: on to the next lesson.")
+    footer = (finished if done == len(items) else
               "Scroll up to the first function that does not pass yet: its check says what to change.")
     _show(Table(f"{entry['title']}: {done} of {len(items)} graded functions pass their checks",
                 [("", items)], footer))

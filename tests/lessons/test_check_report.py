@@ -126,6 +126,21 @@ def test_course_and_lesson_progress_show_each_function(notes, capsys):
     assert "off while the notebook is being graded" in capsys.readouterr().out
 
 
+def test_only_the_last_lesson_says_it_is_the_last(notes, capsys):
+    """A lesson whose functions all pass sends the student on to the next lesson, except
+    the course's last one, which has no next lesson."""
+    entries = progress.course()
+    for entry in (entries[0], entries[-1]):
+        with grading_env(on=False):
+            progress.lesson_progress(entry["lesson"], {fn: getattr(solutions, fn) for fn in entry["functions"]})
+        text = capsys.readouterr().out
+        assert f"{len(entry['functions'])} of {len(entry['functions'])} graded functions pass" in text
+        if entry is entries[-1]:
+            assert "next lesson" not in text and "last lesson" in text, text
+        else:
+            assert "on to the next lesson" in text, text
+
+
 def test_the_course_is_read_from_the_lesson_notebooks():
     from lessonkit import stored
 
