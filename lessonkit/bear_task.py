@@ -75,13 +75,15 @@ class Pending:
     __getitem__ = __getattr__ = __iter__ = __call__ = _raise
 
 
-def attempt(fn, *args, **kwargs):
+def attempt(fn, *args, needs=(), **kwargs):
     """``fn(*args, **kwargs)``, or a :class:`Pending` if a function it calls raises
-    NotImplementedError (it prints which one)."""
+    NotImplementedError (it prints which one: the first still to write of ``needs``,
+    the lesson's functions ``fn`` uses in the lesson's order, if given)."""
     try:
         return fn(*args, **kwargs)
     except NotImplementedError as error:
-        from .widgets import missing_function
+        from .widgets import first_missing, missing_function
 
-        print(f"Not run yet: implement {missing_function(error)} above, run its cell, then run this one again.")
+        name = first_missing(needs, getattr(fn, "__globals__", {})) or missing_function(error)
+        print(f"Not run yet: implement {name} above, run its cell, then run this one again.")
         return Pending(error)

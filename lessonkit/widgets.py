@@ -5,7 +5,8 @@
 
 ``draw(fig, **values)`` draws on a fresh figure using the lesson's functions. If one
 of them is not implemented yet, the figure says which one to implement instead of
-raising; any other error is shown in the figure too. Under nbgrader
+raising: the first still to write of ``needs`` (the functions it uses, in the lesson's
+order) if given, else the one that raised. Any other error is shown in the figure too. Under nbgrader
 (``NBGRADER_EXECUTION`` set) an explorer shows one line and computes nothing.
 ``update(**values)`` redraws as a slider move does, for tests without a browser.
 
@@ -35,6 +36,18 @@ def missing_function(exc):
     """The name of the function whose body raised NotImplementedError."""
     frames = traceback.extract_tb(exc.__traceback__)
     return frames[-1].name if frames else "the function above"
+
+
+def first_missing(names, namespace):
+    """The first of ``names`` (functions, in the order the lesson teaches them) that
+    ``namespace`` does not define yet or whose body still raises NotImplementedError
+    (the student's version before it is written); None if every one is written."""
+    for name in names:
+        function = namespace.get(name)
+        code = getattr(function, "__code__", None)
+        if function is None or (code is not None and "NotImplementedError" in code.co_names):
+            return name
+    return None
 
 
 def css_size(figsize):
@@ -194,9 +207,12 @@ _PROBE = (
 class Explorer:
     """Sliders (ipywidgets) driving ``draw(fig, **values)``."""
 
-    def __init__(self, draw, controls, figsize=(8, 3.5), continuous=False):
+    def __init__(self, draw, controls, figsize=(8, 3.5), continuous=False, needs=()):
         self.draw = draw
         self.controls = dict(controls)
+        # the lesson's functions the figure uses, in the lesson's order: on a fresh
+        # notebook it names the first of them still to write, not the one that raised
+        self.needs = tuple(needs)
         self.figsize = figsize
         self.continuous = continuous   # True: redraw while a slider is dragged
         self._figure = None
@@ -242,7 +258,7 @@ class Explorer:
             self.draw(fig, **self.values)
             self.status = "ok"
         except NotImplementedError as exc:
-            name = missing_function(exc)
+            name = first_missing(self.needs, getattr(self.draw, "__globals__", {})) or missing_function(exc)
             _message(fig, f"Implement {name} first (its cell is above),\n"
                           "run that cell, then this one again.", "#b35900")
             self.status = "todo"
@@ -303,17 +319,18 @@ class Explorer:
         display(self.widget())
 
 
-def show(draw, figsize=(8, 3.5)):
+def show(draw, figsize=(8, 3.5), needs=()):
     """Draw one static figure with ``draw(fig)`` and display it.
 
-    Like an explorer, it says which function to implement instead of raising, and
+    Like an explorer, it says which function to implement instead of raising (the first
+    still to write of ``needs``, if given), and
     under nbgrader it draws nothing. Rendered at twice (or the browser's reported
     ratio of) the CSS size it is shown at, so it is crisp on high-density screens.
     """
     if grading():
         print("(Plots are off while the notebook is being graded.)")
         return
-    explorer = Explorer(draw, {}, figsize=figsize)
+    explorer = Explorer(draw, {}, figsize=figsize, needs=needs)
     explorer.update()
     from IPython.display import Image, display
 

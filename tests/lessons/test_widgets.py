@@ -45,6 +45,52 @@ def test_blank_lesson_explorers_ask_for_the_function(lesson):
         assert text.startswith("Implement ") and "first" in text
 
 
+# what a fresh notebook's explorer asks for: the first function it uses that is still to
+# write, in the lesson's order (not the one that happens to raise first: lesson 06's
+# lstm_forward calls lstm_cell; lesson 08's training clips before it computes the loss)
+FIRST_TO_WRITE = {
+    "06_lstm_cell": {"draw_story": "lstm_cell"},
+    "08_lstm_vs_rnn": {"draw_head": "softmax", "draw_explosion": "clip_gradients",
+                       "draw_clipping": "softmax", "draw_contest": "softmax"},
+}
+# with every function written but this one (its cell replaced by the blank version)
+ONLY_MISSING = {"06_lstm_cell": ("lstm_forward", {"draw_story": "lstm_forward"}),
+                "08_lstm_vs_rnn": ("cross_entropy", {"draw_head": "cross_entropy",
+                                                     "draw_clipping": "cross_entropy",
+                                                     "draw_contest": "cross_entropy"})}
+
+
+def _asked_for(explorer):
+    text = " ".join(t.get_text() for t in explorer.figure.texts)
+    return text.split()[1] if text.startswith("Implement ") else text
+
+
+@pytest.mark.parametrize("lesson", sorted(FIRST_TO_WRITE))
+def test_a_fresh_explorer_names_the_first_function_to_write(lesson):
+    found = {e.draw.__name__: e for _, e in explorers(student(lesson))}
+    assert found.keys() == FIRST_TO_WRITE[lesson].keys()
+    for name, first in FIRST_TO_WRITE[lesson].items():
+        assert found[name].update() == "todo"
+        assert _asked_for(found[name]) == first, f"{lesson} {name}: {_asked_for(found[name])}"
+    if lesson == "08_lstm_vs_rnn":   # the training cell, too, names the first function it needs
+        with grading_env(on=False):
+            printed = run_in_process(student(lesson), upto="code_12", stop_on_error=False)["code_12"][2]
+        assert "implement softmax above" in printed, printed
+
+
+@pytest.mark.parametrize("lesson", sorted(ONLY_MISSING))
+def test_an_explorer_names_the_one_function_still_missing(lesson):
+    missing, expected = ONLY_MISSING[lesson]
+    blank = f"def {missing}(*args, **kwargs):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n"
+    with grading_env(on=False):
+        results = run_in_process(master(lesson), replace={missing: blank}, stop_on_error=False)
+    found = {v.draw.__name__: v for v, _, _ in results.values() if isinstance(v, Explorer) and v.controls}
+    for name, asked in expected.items():
+        assert found[name].update() == "todo"
+        assert _asked_for(found[name]) == asked, f"{lesson} {name}: {_asked_for(found[name])}"
+    assert found.get("draw_explosion") is None or found["draw_explosion"].update() == "ok"
+
+
 def _story_explorer():
     """Lesson 01's story explorer (draw_story), run in this process."""
     return dict(explorers(master("01_rnn")))["code_08"]
@@ -113,3 +159,11 @@ def test_a_text_that_would_stick_out_gets_a_real_layout_pass():
     before = layout.passes
     render(explorer.figure, 1, layout)
     assert layout.passes == before + 1
+
+
+def test_lesson_06_title_shows_how_far_the_forget_factor_is_from_1():
+    story = {e.draw.__name__: e for _, e in explorers(master("06_lstm_cell"))}["draw_story"]
+    for bias, shown in ((10.0, "0.999955"), (5.0, "0.9933"), (-2.0, "0.119")):
+        assert story.update(forget_bias=bias) == "ok"
+        title = story.figure._suptitle.get_text()
+        assert f"σ({bias:+.1f}) = {shown} per step" in title, title
