@@ -167,3 +167,33 @@ def test_lesson_06_title_shows_how_far_the_forget_factor_is_from_1():
         assert story.update(forget_bias=bias) == "ok"
         title = story.figure._suptitle.get_text()
         assert f"σ({bias:+.1f}) = {shown} per step" in title, title
+
+
+def overlapping_labels(fig):
+    """[(axes index, axis, label, label)] of tick labels drawn over each other (after a draw)."""
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for k, ax in enumerate(fig.axes):
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks = [t for t in axis._update_ticks() if t.label1.get_visible() and t.label1.get_text()]
+            boxes = [(t.label1.get_text(), t.label1.get_window_extent(renderer)) for t in ticks]
+            found += [(k, axis.axis_name, a, b) for i, (a, box_a) in enumerate(boxes)
+                      for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+    return found
+
+
+def test_lesson_08_explosion_tick_labels_never_crowd():
+    """At input scale 1 the gradient norms vary less than a decade: the log axes still
+    span two decades, labelled at powers of ten only (no 1.1×10⁰, 1.2×10⁰, ... on top
+    of each other)."""
+    from lessonkit.widgets import render
+
+    explosion = {e.draw.__name__: e for _, e in explorers(master("08_lstm_vs_rnn"))}["draw_explosion"]
+    for w in (0.5, 1.0, 1.5, 2.0):
+        for scale in (-6.0, -3.0, 0.0):
+            assert explosion.update(w=w, log10_input_scale=scale) == "ok"
+            render(explosion.figure, 1.0, explosion.layout)
+            assert not overlapping_labels(explosion.figure), (w, scale, overlapping_labels(explosion.figure))
+            for ax in explosion.figure.axes[:2]:
+                low, high = ax.get_ylim()
+                assert high / low >= 100, f"w={w}, log10 input {scale}: a log axis spans {high / low:.3g}x"
