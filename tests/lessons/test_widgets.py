@@ -197,3 +197,23 @@ def test_lesson_08_explosion_tick_labels_never_crowd():
             for ax in explosion.figure.axes[:2]:
                 low, high = ax.get_ylim()
                 assert high / low >= 100, f"w={w}, log10 input {scale}: a log axis spans {high / low:.3g}x"
+
+
+def test_lesson_09_parameter_labels_stay_inside_the_frame():
+    """Each bar's label (its count and its share of the standard LSTM) ends inside the axes."""
+    from matplotlib.figure import Figure
+
+    from lessonkit.widgets import render
+
+    from .lessons import run_cells
+
+    with grading_env():   # only the definitions: nothing is drawn while grading
+        namespace, _ = run_cells(master("09_gru"), skip_tests=True)
+    fig = Figure(figsize=(8, 2.8), layout="constrained")
+    namespace["draw_counts"](fig)
+    render(fig, 1.0)
+    ax = fig.axes[0]
+    assert len(ax.texts) == 4
+    for text in ax.texts:
+        box, frame = text.get_window_extent(fig.canvas.get_renderer()), ax.get_window_extent()
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 - 2, f"{text.get_text()!r} runs past the frame"
