@@ -14,8 +14,10 @@ Crisp: a figure of ``figsize`` inches is shown ``CSS_DPI`` CSS pixels per inch w
 (8 in: 720 px), never stretched, and rendered at the browser's device pixel ratio,
 which a tiny probe in the widget reports to the kernel (1 until it has). Fast: a
 slider sends its value when it is released (one redraw per move, none during a
-drag); the figure is drawn once per redraw, and the constrained layout is worked out
-once per arrangement of panels and reused while only data and values change.
+drag); the figure is drawn once per redraw, the constrained layout is worked out
+once per arrangement of panels and reused while only data and values change, and the
+figure's Axes and their tick objects are kept from one redraw to the next
+(:func:`recycling_figure`) instead of being built again.
 """
 
 import io
@@ -184,6 +186,105 @@ class Layout:
         return False
 
 
+def _axes_of(made):
+    """The Axes in what subplots() or add_subplot() returned (one, or an array of them)."""
+    return list(made.flat) if hasattr(made, "flat") else [made]
+
+
+def _reset_axes(ax):
+    """``ax`` as a fresh Axes would be: cleared (cla), and the settings cla leaves alone.
+
+    Its tick objects are kept (making them is the dearest part of a new Axes), each
+    set back to the properties of the fresh first tick cla makes."""
+    kept = [(axis, axis.majorTicks[1:], axis.minorTicks[1:]) for axis in ax._axis_map.values()]
+    ax.cla()
+    for axis, major, minor in kept:
+        # cla keeps what tick_params set (a label colour, say): back to the new Axes' own
+        axis._major_tick_kw, axis._minor_tick_kw = (dict(kw) for kw in ax._lessonkit_tick_kw[axis.axis_name])
+        axis.reset_ticks()    # cla made its first tick with the old settings
+        for ticks, fresh in ((major, axis.majorTicks), (minor, axis.minorTicks)):
+            for tick in ticks:
+                axis._copy_tick_props(fresh[0], tick)
+            fresh.extend(ticks)
+    ax.axison = True
+    ax.set_aspect("auto")
+    ax.set_adjustable("box")
+    ax.set_anchor("C")
+    ax.set_box_aspect(None)
+    ax.set_frame_on(True)
+    ax.set_zorder(0)
+
+
+_RECYCLING = {}
+
+
+def recycling_figure(figsize):
+    """A matplotlib Figure that keeps its Axes from one redraw to the next.
+
+    A redraw clears the figure and makes its panels again with the same calls
+    (``fig.subplots(1, 2)``, ``fig.add_subplot()``, ...): building an Axes and its tick
+    objects costs as much as drawing it. Here ``clear()`` keeps the Axes aside, and
+    each ``subplots``/``add_subplot`` call that repeats, in order, the call of the
+    last drawing returns the same Axes, cleared as new (``cla``); any other call makes
+    new ones. :meth:`finish` removes the Axes no call took back.
+    """
+    if "class" not in _RECYCLING:
+        from matplotlib.figure import Figure
+
+        class RecyclingFigure(Figure):
+            _calls, _last = (), ()   # Figure.__init__ clears the figure
+
+            def clear(self, keep_observers=False):
+                if not hasattr(self, "_axobservers"):   # the first time, from Figure.__init__
+                    return Figure.clear(self, keep_observers)
+                if self._calls or not self._last:
+                    self._last = [*self._calls] + [(None, ax) for ax in self.axes if not any(
+                        ax in _axes_of(made) for _, made in self._calls)]
+                self._calls = []
+                # the rest as Figure.clear does it
+                self.suppressComposite = None
+                self.artists, self.lines, self.patches, self.texts, self.images, self.legends = \
+                    [], [], [], [], [], []
+                self.subplotpars.reset()
+                self._suptitle = self._supxlabel = self._supylabel = None
+                self.stale = True
+
+            def _again(self, key, make):
+                k = len(self._calls)
+                if k < len(self._last) and self._last[k][0] == key:
+                    made = self._last[k][1]
+                    for ax in _axes_of(made):
+                        _reset_axes(ax)
+                else:
+                    made = make()
+                    for ax in _axes_of(made):   # its tick settings as made, for _reset_axes
+                        ax._lessonkit_tick_kw = {axis.axis_name: (dict(axis._major_tick_kw),
+                                                                  dict(axis._minor_tick_kw))
+                                                 for axis in ax._axis_map.values()}
+                self._calls = [*self._calls, (key, made)]
+                return made
+
+            def subplots(self, *args, **kwargs):
+                return self._again(("subplots", repr(args), repr(sorted(kwargs.items()))),
+                                   lambda: Figure.subplots(self, *args, **kwargs))
+
+            def add_subplot(self, *args, **kwargs):
+                return self._again(("add_subplot", repr(args), repr(sorted(kwargs.items()))),
+                                   lambda: Figure.add_subplot(self, *args, **kwargs))
+
+            def finish(self):
+                """Remove the Axes of earlier drawings that this one did not take back."""
+                taken = [ax for _, made in self._calls for ax in _axes_of(made)]
+                for ax in list(self.axes):
+                    if not any(ax is t for t in taken) and any(ax is old for _, made in self._last
+                                                               for old in _axes_of(made)):
+                        self.delaxes(ax)
+                self._last = []
+
+        _RECYCLING["class"] = RecyclingFigure
+    return _RECYCLING["class"](figsize=figsize, layout="constrained")
+
+
 def _message(fig, text, color):
     fig.clear()
     fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=12, color=color, wrap=True)
@@ -227,9 +328,7 @@ class Explorer:
     def figure(self):
         """The matplotlib Figure, made on first use (never under nbgrader)."""
         if self._figure is None:
-            from matplotlib.figure import Figure
-
-            self._figure = Figure(figsize=self.figsize, layout="constrained")
+            self._figure = recycling_figure(self.figsize)
         return self._figure
 
     @property
@@ -269,6 +368,7 @@ class Explorer:
         except Exception as exc:  # noqa: BLE001 - show, never raise, in a widget
             _message(fig, f"Your code raised {type(exc).__name__}:\n{exc}", "#b00020")
             self.status = "error"
+        fig.finish()
         if self._image is not None:
             self._image.value = self.image()
 

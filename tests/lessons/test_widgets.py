@@ -34,6 +34,15 @@ def test_explorers_redraw_when_a_slider_moves(lesson):
             after = figure_pixels(explorer.figure)
             assert before.shape != after.shape or not np.array_equal(before, after), \
                 f"{lesson} {gid}: moving {name} did not change the figure"
+            # a redraw reuses the figure's Axes: it must look as a fresh figure would (up
+            # to the antialiasing of a few pixels, from layouts equal to the last digit)
+            fresh = Explorer(lambda fig, _draw=explorer.draw, _values=dict(explorer.values): _draw(fig, **_values),
+                             {}, figsize=explorer.figsize)
+            assert fresh.update() == "ok"
+            new = figure_pixels(fresh.figure)
+            differ = np.mean(np.any(new != after, axis=-1)) if new.shape == after.shape else 1.0
+            assert differ < 2e-4, \
+                f"{lesson} {gid}: redrawn at {name}={other}, {differ:.2%} of the figure differs from a fresh one"
             explorer.update(**{name: start})
 
 
@@ -217,3 +226,42 @@ def test_lesson_09_parameter_labels_stay_inside_the_frame():
     for text in ax.texts:
         box, frame = text.get_window_extent(fig.canvas.get_renderer()), ax.get_window_extent()
         assert frame.x0 <= box.x0 and box.x1 <= frame.x1 - 2, f"{text.get_text()!r} runs past the frame"
+
+
+def test_a_redraw_keeps_its_axes_only_while_the_panels_repeat():
+    """The explorer's figure hands back the last drawing's Axes (cleared as new) for the
+    same subplots calls, makes new ones for other calls, and keeps none it did not use."""
+    import ipywidgets
+
+    from lessonkit.widgets import Explorer
+
+    def draw(fig, panels, odd):
+        if panels == 0:
+            raise ValueError("no panels")
+        axes = fig.subplots(1, panels, squeeze=False)[0]
+        for k, ax in enumerate(axes):
+            ax.plot([1, 2], [1, k + 2])
+            if odd:
+                ax.axis("off")
+                ax.set_aspect("equal")
+                ax.set_xscale("log")
+                ax.tick_params(labelcolor="red", length=9)
+        fig.suptitle(f"{panels} panels")
+
+    explorer = Explorer(draw, {"panels": ipywidgets.IntSlider(value=2, min=0, max=3),
+                               "odd": ipywidgets.Checkbox(value=True)})
+    assert explorer.update() == "ok"
+    first = list(explorer.figure.axes)
+    assert explorer.update(odd=False) == "ok" and explorer.figure.axes == first, "same calls: same Axes"
+    for ax in first:   # nothing of the last drawing is left on the Axes it hands back
+        assert ax.axison and ax.get_aspect() == "auto" and ax.get_xscale() == "linear"
+        assert all(t.label1.get_color() != "red" and t.tick1line.get_markersize() != 9
+                   for t in ax.xaxis.majorTicks)
+    assert explorer.update(panels=1) == "ok"
+    one = explorer.figure.axes
+    assert len(one) == 1 and not any(ax is old for ax in one for old in first), "other calls: new Axes"
+    assert explorer.update(panels=3) == "ok"
+    assert len(explorer.figure.axes) == 3 and not any(ax is one[0] for ax in explorer.figure.axes)
+    assert [t.get_text() for t in explorer.figure.texts] == ["3 panels"], "one title, the last"
+    assert explorer.update(panels=0) == "error"
+    assert explorer.figure.axes == [] and len(explorer.figure.texts) == 1, "the message alone"
