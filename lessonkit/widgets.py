@@ -308,9 +308,12 @@ _PROBE = (
 class Explorer:
     """Sliders (ipywidgets) driving ``draw(fig, **values)``."""
 
-    def __init__(self, draw, controls, figsize=(8, 3.5), continuous=False, needs=()):
+    def __init__(self, draw, controls, figsize=(8, 3.5), continuous=False, needs=(), slow=None):
         self.draw = draw
         self.controls = dict(controls)
+        # slow(**values): what a long redraw at these values is doing ("training ..."),
+        # shown at once while it runs; None when the redraw is quick
+        self.slow = slow
         # the lesson's functions the figure uses, in the lesson's order: on a fresh
         # notebook it names the first of them still to write, not the one that raised
         self.needs = tuple(needs)
@@ -350,6 +353,12 @@ class Explorer:
 
     def _redraw(self, _change=None):
         fig = self.figure
+        doing = self.slow(**self.values) if self.slow is not None and self._image is not None else None
+        if doing:   # say so at once: the image is sent before the long drawing starts
+            fig.clear()
+            _message(fig, f"{doing} …", "#555555")
+            fig.finish()
+            self._image.value = self.image()
         fig.clear()
         fig.set_size_inches(self.figsize)
         fig.set_layout_engine("constrained")

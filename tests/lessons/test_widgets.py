@@ -265,3 +265,28 @@ def test_a_redraw_keeps_its_axes_only_while_the_panels_repeat():
     assert [t.get_text() for t in explorer.figure.texts] == ["3 panels"], "one title, the last"
     assert explorer.update(panels=0) == "error"
     assert explorer.figure.axes == [] and len(explorer.figure.texts) == 1, "the message alone"
+
+
+def test_a_slow_redraw_first_shows_what_it_is_doing():
+    """An explorer given slow= shows its message at once, before a long drawing starts
+    (lesson 08 trains a new seed for seconds), and nothing extra for a quick one."""
+    import ipywidgets
+
+    from lessonkit.widgets import Explorer
+
+    sent, seen = [], []   # the texts of each image sent; (seed, images sent so far) per drawing
+
+    def draw(fig, seed):
+        seen.append((seed, len(sent)))
+        fig.add_subplot().plot([0, 1], [0, seed])
+
+    explorer = Explorer(draw, {"seed": ipywidgets.IntSlider(value=0, min=0, max=3)},
+                        slow=lambda seed: f"training seed {seed}" if seed >= 2 else None)
+    explorer.widget()
+    explorer._image.observe(lambda change: sent.append([t.get_text() for t in explorer.figure.texts]),
+                            names="value")
+    explorer.update(seed=1)
+    explorer.update(seed=2)
+    assert seen == [(0, 0), (1, 0), (2, 2)], "the message image is sent before the slow drawing, and only then"
+    assert sent == [[], ["training seed 2 …"], []]
+    assert len(explorer.figure.axes) == 1
