@@ -30,6 +30,7 @@ from pathlib import Path
 
 _worker_state = {}
 PROTOCOL_FILES = ["autograder/sandbox_runner.py", "autograder/sandbox.py", "autograder/host.py",
+                  "autograder/forkserver.py", "autograder/sandbox_forkserver.py",
                   "autograder/grade.py", "autograder/cluster.py", "lessonkit/stored.py", "lessonkit/values.py"]
 """What a worker runs for the grading machine and the format of what it returns: a
 worker whose copies differ is left out (the grader's whole fingerprint would also

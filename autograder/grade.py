@@ -10,6 +10,7 @@ so a run killed midway resumes without losing or duplicating anything.
 """
 
 import ast
+import contextlib
 import csv
 import hashlib
 import json
@@ -191,7 +192,7 @@ def _sandbox_run(sources, cases, scratch, skip, context, flags):
         if result.started:
             return result
         try:
-            sandbox.probe(lesson, unsafe=unsafe)
+            sandbox.probe(lesson, unsafe=unsafe, mpl_cache=context["mpl_cache"])
         except sandbox.SandboxUnavailable as exc:
             broken.append(str(exc))
             raise NotGraded(str(exc)) from exc
@@ -321,6 +322,13 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
     if not submissions.is_dir():
         raise GradingError(f"no folder {submissions}")
     steps = _progress(4, 0, progress, desc="preparing", unit="step")
+    steps.set_postfix_str("matplotlib's font cache")
+    out.mkdir(parents=True, exist_ok=True)
+    mpl_cache = _mpl_cache(out)
+    if cluster is None and not unsafe:
+        sandbox.prestart(lesson, mpl_cache)    # its imports, on another core, while this process makes its own
+    _preload()
+    steps.update(1)
     steps.set_postfix_str("probe sandbox" if cluster is None else "each worker's probe sandbox")
     if cluster is not None:
         if unsafe:
@@ -329,12 +337,11 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
 
         cluster.check(lesson, code_stamp())   # every worker probes its own sandbox
     elif not unsafe:
-        sandbox.check_available(lesson)
+        sandbox.check_available(lesson, mpl_cache)
     else:
-        sandbox.probe(lesson, unsafe=True)
+        sandbox.probe(lesson, unsafe=True, mpl_cache=mpl_cache)
     steps.update(1)
     steps.set_postfix_str("gradebook and release")
-    out.mkdir(parents=True, exist_ok=True)
     db_url, released = setup(lesson, out, root)
     steps.update(1)
     steps.set_postfix_str("what changed since the last run")
@@ -358,12 +365,10 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
             states[p.name] = old
         else:
             pending.append(p)
-    steps.update(1)
-    steps.set_postfix_str("matplotlib's font cache")
     context = {"lesson": lesson, "out": str(out), "db_url": db_url, "unsafe": unsafe,
                "master_nb": notebooks.read(Path(root) / "source" / lesson / f"{lesson}.ipynb"),
                "released_nb": notebooks.read(released), "fingerprint": stamp, "hashes": hashes,
-               "mpl_cache": _mpl_cache(out), "secret": course_secret(out)}
+               "mpl_cache": mpl_cache, "secret": course_secret(out)}
     steps.update(1)
     steps.close()
     if pending:
@@ -386,69 +391,92 @@ BATCH_STUDENTS = 100     # at most this many students' grades in one gradebook t
 BATCH_SECONDS = 1.0      # and a batch waits at most this long for more
 
 
-def _grade_pending(pending, context, workers, states, total, progress, cluster=None):
-    """A pipeline: sandboxes run from threads (two per worker, since a thread only
-    waits for its sandbox; with ``cluster``, two per cluster thread, each waiting for
-    a Dask worker), judged submissions are saved to the gradebook by this process in
-    batches (one transaction each), and ``workers`` recorder processes write the
-    autograded notebooks, feedback and state files."""
-    import time
+def _stage_here(student_dir):
+    """run_stage in a grading process, with the context it was started with."""
+    return run_stage(student_dir, _worker)
 
-    _quiet_nbgrader()
+
+def _preload():
+    """What the grading processes need, made once here so that they inherit it: the
+    feedback template's head, nbconvert's and nbgrader's modules; and the report's."""
     from .gradebook import _prepared_head
 
-    _prepared_head()   # once, here: the recorders forked below inherit it, and these modules
+    _prepared_head()
     import nbconvert.filters.markdown_mistune  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
     import pygments.lexers.python  # noqa: F401
+
+    from . import report  # noqa: F401 - matplotlib, for the report at the end
+
+
+def _grade_pending(pending, context, workers, states, total, progress, cluster=None):
+    """A pipeline. Grading processes (forked from this one: ``2 × workers``, since each
+    mostly waits for its sandbox, and they share this process's fork server) run each
+    submission in its sandbox and judge it; this process saves the judged submissions to
+    the gradebook in batches (one transaction each); the same processes then write the
+    autograded notebooks, feedback and state files. With ``cluster``, threads here send
+    the sandboxed runs to the cluster's workers (two per worker thread) and judge them,
+    and ``workers`` processes write."""
+    import time
+
+    _quiet_nbgrader()
     workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
-    runners = 2 * (cluster.threads if cluster is not None else workers)
-    execute = cluster.execute if cluster is not None else None
+    processes = workers if cluster is not None else min(2 * workers, len(pending))
+    window = 2 * (cluster.threads if cluster is not None else processes)   # submissions in flight
     mp = multiprocessing.get_context("fork")
     lesson = context["lesson"]
     bar = _progress(total, total - len(pending), progress)
-    with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker,
-                             initargs=(context,)) as pool:
-        # start the recorders before any thread exists: forking a threaded process is unsafe
-        list(pool.map(abs, range(workers)))
-        with ThreadPoolExecutor(min(runners, len(pending))) as threads:
-            more = (execute,) if execute is not None else ()
-            running = {threads.submit(run_stage, str(p), context, *more): p.name for p in pending}
-            recording, batch, since = {}, [], None
-            while running or recording or batch:
-                left = None if not batch else max(0.0, since + BATCH_SECONDS - time.monotonic())
-                done = set()
-                if running or recording:
-                    done, _ = wait(set(running) | set(recording), timeout=left, return_when=FIRST_COMPLETED)
-                for future in done:
-                    if future in running:
-                        name = running.pop(future)
-                        try:
-                            batch.append((name, future.result()))
-                            since = since or time.monotonic()
-                        except Exception as exc:  # noqa: BLE001 - the batch goes on; reported
-                            states[name] = _failed(name, lesson, exc, context["out"])
-                            bar.update(1)
-                    else:
-                        name = recording.pop(future)
-                        try:
-                            states[name] = future.result()
-                        except Exception as exc:  # noqa: BLE001
-                            states[name] = _failed(name, lesson, exc, context["out"])
-                        bar.update(1)
-                if batch and (len(batch) >= BATCH_STUDENTS or not running
-                              or time.monotonic() - since >= BATCH_SECONDS):
+    todo = list(reversed(pending))
+    with ProcessPoolExecutor(processes, mp_context=mp, initializer=_init_worker,
+                             initargs=(context,)) as pool, contextlib.ExitStack() as stack:
+        # start the processes before any thread of ours exists: forking a threaded process is unsafe
+        list(pool.map(abs, range(processes)))
+        if cluster is not None:
+            threads = stack.enter_context(ThreadPoolExecutor(min(window, len(pending))))
+
+            def stage(path):
+                return threads.submit(run_stage, str(path), context, cluster.execute)
+        else:
+            def stage(path):
+                return pool.submit(_stage_here, str(path))
+        running, recording, batch, since = {}, {}, [], None
+        while todo or running or recording or batch:
+            while todo and len(running) < window:
+                path = todo.pop()
+                running[stage(path)] = path.name
+            left = None if not batch else max(0.0, since + BATCH_SECONDS - time.monotonic())
+            done = set()
+            if running or recording:
+                done, _ = wait(set(running) | set(recording), timeout=left, return_when=FIRST_COMPLETED)
+            for future in done:
+                if future in running:
+                    name = running.pop(future)
                     try:
-                        saved = save_batch(batch, context["db_url"], lesson)
+                        batch.append((name, future.result()))
+                        since = since or time.monotonic()
+                    except Exception as exc:  # noqa: BLE001 - the batch goes on; reported
+                        states[name] = _failed(name, lesson, exc, context["out"])
+                        bar.update(1)
+                else:
+                    name = recording.pop(future)
+                    try:
+                        states[name] = future.result()
                     except Exception as exc:  # noqa: BLE001
-                        saved = {name: exc for name, _ in batch}
-                    for name, judged in batch:
-                        if isinstance(saved[name], Exception):
-                            states[name] = _failed(name, lesson, saved[name], context["out"])
-                            bar.update(1)
-                        else:
-                            recording[pool.submit(record_stage, judged, saved[name])] = name
-                    batch, since = [], None
+                        states[name] = _failed(name, lesson, exc, context["out"])
+                    bar.update(1)
+            if batch and (len(batch) >= BATCH_STUDENTS or not (running or todo)
+                          or time.monotonic() - since >= BATCH_SECONDS):
+                try:
+                    saved = save_batch(batch, context["db_url"], lesson)
+                except Exception as exc:  # noqa: BLE001
+                    saved = {name: exc for name, _ in batch}
+                for name, judged in batch:
+                    if isinstance(saved[name], Exception):
+                        states[name] = _failed(name, lesson, saved[name], context["out"])
+                        bar.update(1)
+                    else:
+                        recording[pool.submit(record_stage, judged, saved[name])] = name
+                batch, since = [], None
     bar.close()
 
 

@@ -246,10 +246,19 @@ class Cgroup:
                     return int(Path(folder, "cpuacct.usage").read_text()) / 1e9
         return None
 
-    def remove(self):
+    def kill(self):
+        """SIGKILL every process of the cgroup (cgroup.kill; v1: each listed process)."""
         for folder in self.folders:
             with contextlib.suppress(OSError):
                 Path(folder, "cgroup.kill").write_text("1")
+        for folder in self.folders:
+            with contextlib.suppress(OSError):
+                for pid in Path(folder, "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signal.SIGKILL)
+
+    def remove(self):
+        self.kill()
         for _ in range(100):
             left = False
             for folder in self.folders:

@@ -8,7 +8,9 @@ grader bounds its wall time and output. What it returns is data to be judged
 (:mod:`autograder.verdict`), never trusted.
 """
 
+import atexit
 import contextlib
+import itertools
 import json
 import os
 import resource
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +29,10 @@ import numpy as np
 
 from lessonkit import stored
 
-from . import host
+from . import forkserver, host
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
+FORKSERVER = Path(__file__).with_name("sandbox_forkserver.py")
 LESSONKIT = Path(stored.__file__).resolve().parent
 WALL_SECONDS = 120
 OUTPUT_LIMIT = 2_000_000        # bytes of stdout/stderr kept and read before the run is stopped
@@ -59,9 +63,10 @@ class RunResult:
     progress_when_stopped: str | None = None  # the runner's progress file when the grader stopped it
     cpu_seconds: float | None = None   # the whole sandbox's CPU time, where its cgroup counts it
     started: bool = True    # False: the runner never reached its first cell (the grader's fault, not the student's)
+    output_tail: str = ""   # the last 2,000 characters it printed (the runner's own traceback, if any)
 
 
-def check_available(lesson=None):
+def check_available(lesson=None, mpl_cache=None):
     """Raise SandboxUnavailable with what to do, unless a sandbox starts here, imports
     the course and returns a graded function's value (see :func:`probe`)."""
     if not shutil.which("bwrap"):
@@ -70,7 +75,7 @@ def check_available(lesson=None):
             "Install it (Debian/Ubuntu: sudo apt-get install bubblewrap), or pass --unsafe "
             "to grade without a sandbox (only for submissions you trust).")
     compile_course()
-    probe(lesson)
+    probe(lesson, mpl_cache=mpl_cache)
 
 
 def compile_course():
@@ -86,27 +91,23 @@ PROBE_PROGRAM = ["import numpy as np\nimport lessonkit\nfrom lessonkit import ch
                  "def probe_double(x):\n    return 2 * np.asarray(x)\n"]
 
 
-def probe(lesson=None, unsafe=False):
+def probe(lesson=None, unsafe=False, mpl_cache=None):
     """Run a known-good tiny program in a sandbox set up as for ``lesson`` and make one
     call of its function; raise SandboxUnavailable with the cause unless the value
     comes back right. Grading runs this before a batch, and again when a run never
     reached its first cell, to tell a broken host from a hostile submission."""
     calls = [stored.StoredCase("probe_double", {"x": np.arange(3.0)}, np.zeros(()), [])]
     with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
-        scratch = Path(tmp) / "scratch"
         try:
-            with _prepared(PROBE_PROGRAM, calls, scratch, (), unsafe, None, lesson) as (command, cgroup):
-                done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=60,
-                                      env=_env(unsafe, scratch), preexec_fn=lambda: _limits(cgroup))
-                result = RunResult()
-                _collect(scratch, calls, result)
-        except (OSError, host.HostError, subprocess.TimeoutExpired) as exc:
+            result = run(PROBE_PROGRAM, calls, Path(tmp) / "scratch", unsafe=unsafe, mpl_cache=mpl_cache,
+                         lesson=lesson)
+        except (OSError, host.HostError) as exc:
             raise SandboxUnavailable(f"the sandbox cannot start: {exc}") from exc
-    output = (done.stdout + done.stderr).strip().splitlines()
+    output = result.output_tail.strip().splitlines()
     errors = [c["error"] for c in result.cells if c.get("error")]
     value, error = result.results.get(0, (None, "no result"))[:2]
-    if done.returncode != 0 or errors or value is None or not np.array_equal(value, [0.0, 2.0, 4.0]):
-        cause = errors[0] if errors else (output[-1] if output else error or f"exit code {done.returncode}")
+    if result.events or errors or value is None or not np.array_equal(value, [0.0, 2.0, 4.0]):
+        cause = errors[0] if errors else (output[-1] if output else error or "; ".join(result.events))
         raise SandboxUnavailable(
             f"a sandbox started but cannot run a known-good program: {cause[:300]} "
             "(is the virtual environment installed from this clone? pip install -e .)")
@@ -121,13 +122,25 @@ def _python_roots():
     return sorted(r for r in roots if not any(o != r and o in r.parents for o in roots))
 
 
-def _bwrap_prefix(scratch, uid, lesson=None):
-    # /tmp: as root, a folder of the run's scratch filesystem (its quota); else a bounded tmpfs
-    tmp = ["--bind", str(scratch / ".tmp"), "/tmp"] if uid is not None else \
-        ["--size", str(host.SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
-    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
-            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            "--proc", "/proc", "--dev", "/dev", "--size", str(16 << 20), "--tmpfs", "/dev/shm", *tmp]
+SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/scratch", "MPLBACKEND": "Agg",
+               "MPLCONFIGDIR": "/scratch/.mpl", "NBGRADER_EXECUTION": "autograde",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+BWRAP_UNSHARE = ["--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
+                 "--unshare-uts"]
+# what the fork server needs to build each run's sandbox; never held by a run (sandbox_forkserver.py)
+FORKSERVER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_READ_SEARCH",
+                   "CAP_NET_ADMIN")
+
+
+def _hidden(lesson):
+    """The lessonkit modules a sandbox of ``lesson`` does not show (a later lesson's)."""
+    return tuple(name for name, first in LATER_MODULES.items() if lesson is not None and lesson[:2] < first)
+
+
+def _bwrap_mounts(lesson):
+    """bwrap's read-only view of the system, this Python, the runtime packages and lessonkit."""
+    args = ["--proc", "/proc", "--dev", "/dev", "--size", str(16 << 20), "--tmpfs", "/dev/shm"]
     for path in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin", "/etc"):
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
@@ -141,28 +154,77 @@ def _bwrap_prefix(scratch, uid, lesson=None):
         args += ["--ro-bind", str(root), str(root)]
     # only the runtime's packages (requirements.txt's closure), no base or system site-packages
     args += host.package_mounts()
-    for name, first in LATER_MODULES.items():
-        if lesson is not None and lesson[:2] < first:
-            for path in [LESSONKIT / name, *LESSONKIT.glob(f"__pycache__/{name[:-3]}.*.pyc")]:
-                if path.exists():
-                    args += ["--ro-bind", "/dev/null", str(path)]
-    args += ["--perms", "0755", "--dir", "/sandbox", "--ro-bind", str(RUNNER), "/sandbox/runner.py",
-             "--bind", str(scratch), "/scratch",
-             "--chdir", "/scratch", "--clearenv"]
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/scratch", "MPLBACKEND": "Agg",
-           "MPLCONFIGDIR": "/scratch/.mpl", "NBGRADER_EXECUTION": "autograde",
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
-    for key, value in env.items():
-        args += ["--setenv", key, value]
-    if uid is not None:
-        # bwrap as root builds the mounts; setpriv then drops to an unprivileged uid of
-        # this run's own, so the process limit counts this sandbox alone.
-        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-    else:
-        args += ["--unshare-user", "--"]
+    for name in _hidden(lesson):
+        for path in [LESSONKIT / name, *LESSONKIT.glob(f"__pycache__/{name[:-3]}.*.pyc")]:
+            if path.exists():
+                args += ["--ro-bind", "/dev/null", str(path)]
+    args += ["--perms", "0755", "--dir", "/sandbox", "--ro-bind", str(RUNNER), "/sandbox/runner.py"]
     return args
+
+
+def _bwrap_prefix(scratch, lesson=None):
+    """One bwrap per run, for a grader that is not root: in a user namespace of its own,
+    with a bounded tmpfs at /tmp (as root, runs come from the fork server instead)."""
+    args = ["bwrap", *BWRAP_UNSHARE, "--unshare-cgroup-try", *_bwrap_mounts(lesson),
+            "--size", str(host.SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
+            "--bind", str(scratch), "/scratch", "--chdir", "/scratch", "--clearenv"]
+    for key, value in SANDBOX_ENV.items():
+        args += ["--setenv", key, value]
+    return args + ["--unshare-user", "--"]
+
+
+def _forkserver_command(lesson, mpl_cache):
+    """The bwrap command of a fork server for ``lesson``'s sandbox: (root, fd) -> argv."""
+    def command(root, fd):
+        args = ["bwrap", *BWRAP_UNSHARE, *_bwrap_mounts(lesson),
+                "--size", str(host.SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
+                "--ro-bind", str(FORKSERVER), "/sandbox/forkserver.py",
+                "--perms", "0755", "--tmpfs", "/scratch", "--bind", str(root), "/scratches", "--chdir", "/"]
+        if mpl_cache:
+            args += ["--ro-bind", str(mpl_cache), "/sandbox/mpl"]
+        args += ["--clearenv"]
+        for key, value in SANDBOX_ENV.items():
+            args += ["--setenv", key, value]
+        for cap in FORKSERVER_CAPS:
+            args += ["--cap-add", cap]
+        hidden = [name[:-3] for name in _hidden(lesson)]
+        return args + ["--", sys.executable, "/sandbox/forkserver.py", str(fd), "--hide", *hidden]
+    return command
+
+
+_servers, _servers_lock = {}, threading.Lock()
+
+
+def _fork_server(lesson, mpl_cache, wait=True):
+    """This process's fork server for ``lesson``'s sandbox, started on first use;
+    ``wait``: once it is ready."""
+    key = (_hidden(lesson), str(LESSONKIT), str(RUNNER), host.package_mounts())
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is None or not server.alive():
+            if server is not None:
+                server.close()
+            server = _servers[key] = forkserver.ForkServer(_forkserver_command(lesson, mpl_cache))
+    if wait:
+        server.ready()
+    return server
+
+
+def prestart(lesson, mpl_cache=None):
+    """Start the fork server for ``lesson`` now, so that its imports overlap the
+    grader's own; a server that cannot start is reported by the probe."""
+    if os.geteuid() == 0 and shutil.which("bwrap"):
+        with contextlib.suppress(OSError, host.HostError):
+            _fork_server(lesson, mpl_cache, wait=False)
+
+
+@atexit.register
+def close_servers():
+    """Stop this process's fork servers (at exit, or when a test changed the sandbox)."""
+    with _servers_lock:
+        for server in _servers.values():
+            server.close()
+        _servers.clear()
 
 
 def _limits(cgroup=None):
@@ -176,57 +238,76 @@ def _limits(cgroup=None):
         resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
 
 
+def _limit_values():
+    return {"cpu": CPU_SECONDS, "as": MEMORY_BYTES, "fsize": FILE_BYTES, "core": 0, "nproc": PROCESSES}
+
+
 def run(cells, calls, scratch, skip=(), unsafe=False, mpl_cache=None, lesson=None):
     """Run ``cells`` (sources) then ``calls`` (lessonkit Cases: what = function name)
-    in a fresh sandbox using folder ``scratch`` (set up as for ``lesson``); return a RunResult.
+    in a fresh sandbox set up as for ``lesson``; return a RunResult.
 
-    As root, ``scratch`` is a filesystem of the run's own (host.scratch_fs), unmounted
-    when the run's results have been read."""
-    with _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson) as (command, cgroup):
-        result = _run(command, unsafe, Path(scratch), cgroup)
+    As root, the run's scratch filesystem (host.scratch_fs) is mounted under the fork
+    server's folder and unmounted once the results are read; otherwise ``scratch`` is
+    the run's folder."""
+    with _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson) as (start, scratch, cgroup):
+        result = RunResult()
+        started = time.monotonic()
+        _drain(start(), result, scratch)
+        result.seconds = time.monotonic() - started
         if cgroup is not None:
             result.cpu_seconds = cgroup.cpu_seconds()
         if cgroup is not None and cgroup.out_of_memory():
             result.events.append(f"used more than {host.SANDBOX_MEMORY >> 30} GB of memory and was stopped")
-        result.started = _progress(Path(scratch)) != "" or (Path(scratch) / "cells.json").exists()
-        _collect(Path(scratch), calls, result)
+        result.started = _progress(scratch) != "" or (scratch / "cells.json").exists()
+        _collect(scratch, calls, result)
         if host.is_full(scratch):   # its own records may be lost with it: the student's doing, flagged
             result.events.append(f"filled its scratch space ({host.SCRATCH_BYTES >> 20} MB or "
                                  f"{host.SCRATCH_FILES} files) and ran out of room")
     return result
 
 
+_names = itertools.count()
+
+
 @contextlib.contextmanager
 def _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson):
     """The scratch filesystem with the run's inputs, a uid and a cgroup of the run's own,
-    and the command; all released afterwards."""
-    scratch = Path(scratch)
+    and how to start the run: (start() -> process, scratch, cgroup); all released afterwards."""
     isolated = os.geteuid() == 0 and not unsafe
     with contextlib.ExitStack() as stack:
         if isolated:
-            stack.enter_context(host.scratch_fs(scratch))
+            server = _fork_server(lesson, mpl_cache)
+            name = f"run-{os.getpid()}-{next(_names)}"
+            scratch = stack.enter_context(host.scratch_fs(server.root / name))
         else:
+            scratch = Path(scratch)
             scratch.mkdir(parents=True, exist_ok=True)
         (scratch / "request.json").write_text(json.dumps({"cells": cells, "skip": sorted(skip)}))
-        stored.save(scratch / "calls.npz", calls)
-        if mpl_cache:
-            shutil.copytree(mpl_cache, scratch / ".mpl", dirs_exist_ok=True)
+        stored.save(scratch / "calls.npz", calls, compress=False)
         uid = None
         if isolated:
             (scratch / ".tmp").mkdir()
             uid = stack.enter_context(host.own_uid())
             for path in [scratch, *scratch.rglob("*")]:
                 os.chown(path, uid, uid)
+        elif mpl_cache:
+            shutil.copytree(mpl_cache, scratch / ".mpl", dirs_exist_ok=True)
         cgroup = host.make_cgroup() if os.geteuid() == 0 else None
         if cgroup is not None:
             stack.callback(cgroup.remove)
-        yield _command(scratch, uid, unsafe, lesson), cgroup
+        if isolated:
+            def start():
+                return server.start(name, uid, _limit_values(), SANDBOX_ENV, cgroup)
+        else:
+            def start():
+                return _Process(_command(scratch, unsafe, lesson), _env(unsafe, scratch), cgroup)
+        yield start, scratch, cgroup
 
 
-def _command(scratch, uid, unsafe, lesson=None):
+def _command(scratch, unsafe, lesson=None):
     if unsafe:
         return [sys.executable, str(RUNNER), str(scratch)]
-    return _bwrap_prefix(scratch, uid, lesson) + [sys.executable, "/sandbox/runner.py", "/scratch"]
+    return _bwrap_prefix(scratch, lesson) + [sys.executable, "/sandbox/runner.py", "/scratch"]
 
 
 def _env(unsafe, scratch):
@@ -236,15 +317,31 @@ def _env(unsafe, scratch):
     return None
 
 
-def _run(command, unsafe, scratch, cgroup=None):
-    env = _env(unsafe, scratch)
-    result = RunResult()
-    start = time.monotonic()
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                          preexec_fn=lambda: _limits(cgroup), start_new_session=True) as proc:
-        _drain(proc, result, scratch)
-    result.seconds = time.monotonic() - start
-    return result
+class _Process:
+    """A run started as a process of its own (one bwrap per run, or --unsafe)."""
+
+    def __init__(self, command, env, cgroup):
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                                     preexec_fn=lambda: _limits(cgroup), start_new_session=True)
+
+    def fileno(self):
+        return self.proc.stdout.fileno()
+
+    def poll(self):
+        return self.proc.poll()
+
+    def settle(self):
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(2)
+
+    def kill(self):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, 9)
+
+    def wait(self):
+        code = self.proc.wait()
+        self.proc.stdout.close()
+        return code
 
 
 def _drain(proc, result, scratch):
@@ -255,30 +352,31 @@ def _drain(proc, result, scratch):
     broken pipe there and start the next cell."""
     import selectors
 
-    total = 0
+    total, tail = 0, b""
     deadline = time.monotonic() + WALL_SECONDS
     selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
+    selector.register(proc.fileno(), selectors.EVENT_READ)
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             result.events.append(f"ran longer than {WALL_SECONDS} s and was stopped")
             break
         if selector.select(timeout=min(left, 1.0)):
-            chunk = os.read(proc.stdout.fileno(), 65536)
+            chunk = os.read(proc.fileno(), 65536)
             if not chunk:
+                proc.settle()     # the output ended: the process is ending too
                 break
             total += len(chunk)
+            tail = (tail + chunk)[-2000:]
             if total > OUTPUT_LIMIT:
                 result.events.append(f"printed more than {OUTPUT_LIMIT // 1_000_000} MB and was stopped")
                 break
+    selector.close()
     if proc.poll() is None:
         result.progress_when_stopped = _progress(scratch)
-    try:
-        os.killpg(proc.pid, 9)
-    except ProcessLookupError:
-        pass
+    proc.kill()
     code = proc.wait()
+    result.output_tail = tail.decode(errors="replace")
     if code < 0:
         name = {9: "SIGKILL", 24: "SIGXCPU (CPU time limit)", 11: "SIGSEGV", 6: "SIGABRT"}.get(-code, -code)
         if not result.events:

@@ -3,13 +3,13 @@
     .venv/bin/python bench/grading_profile.py [--repeat 5]
 
 Each stage is timed on its own (median of --repeat, after one warm-up) for one solved
-lesson-01 submission: the sandbox's start (scratch filesystem, uid, cgroup, bwrap and
-its mounts, around /bin/true), the interpreter and numpy inside it, the lesson's
-cells, the calls, and in the grader: reading the notebook, drawing the inputs and
+lesson-01 submission: a run's sandbox with nothing to run (scratch filesystem, uid,
+cgroup, the fork server's fork into namespaces of its own), the lesson's cells, the
+calls, and in the grader: reading the notebook, drawing the inputs and
 computing the expected values, the verdict, the gradebook write (per student, in a
 batch of 40) and the feedback page. Wall seconds; the sandbox's CPU seconds where its
 cgroup counts them. The one-off costs of a grading run (imports, nbgrader's
-generate_assignment, the probe) are printed apart.
+generate_assignment, the fork server's start and the probe) are printed apart.
 """
 
 import argparse
@@ -62,10 +62,10 @@ def main():
     start = time.perf_counter()
     db_url, released_path = gradebook.setup(LESSON, work / "out", COURSE)
     once["gradebook and release (nbgrader generate_assignment)"] = time.perf_counter() - start
-    start = time.perf_counter()
-    sandbox.check_available(LESSON)
-    once["probe sandbox"] = time.perf_counter() - start
     mpl = _mpl_cache(work / "out")
+    start = time.perf_counter()
+    sandbox.check_available(LESSON, mpl)
+    once["the fork server's start (its imports) and the probe sandbox"] = time.perf_counter() - start
     master = notebooks.read(COURSE / "source" / LESSON / f"{LESSON}.ipynb")
     released = notebooks.read(released_path)
     secret = b"profile"
@@ -73,39 +73,26 @@ def main():
     calls = calls_for(LESSON, seed_for(secret, sub.student, LESSON))
     cases = as_cases(calls)
     program = [s for _, s in submission.program(sub, master, released)]
-    cells_only = [program[0]] if program else []
     runs = iter(range(1_000_000))
 
-    def sandboxed(cells, with_calls=True, command=None):
-        scratch = work / f"run{next(runs)}"
-        if command is None:
-            return sandbox.run(cells, cases if with_calls else [], scratch, mpl_cache=mpl, lesson=LESSON)
-        import subprocess
-
-        with sandbox._prepared(["pass"], [], scratch, (), False, mpl, LESSON) as (full, cgroup):
-            prefix = full[:full.index(sys.executable)]
-            subprocess.run(prefix + command, capture_output=True, preexec_fn=lambda: sandbox._limits(cgroup),
-                           check=True)
-            return cgroup.cpu_seconds() if cgroup is not None else None
+    def sandboxed(cells, with_calls=True):
+        return sandbox.run(cells, cases if with_calls else [], work / f"run{next(runs)}", mpl_cache=mpl,
+                           lesson=LESSON)
 
     rows, cpu = [], {}
-    t_true = timed(lambda: sandboxed(None, command=["/bin/true"]), args.repeat)
-    t_python = timed(lambda: sandboxed(None, command=[sys.executable, "-c", "pass"]), args.repeat)
-    t_numpy = timed(lambda: sandboxed(None, command=[sys.executable, "-c", "import numpy"]), args.repeat)
-    t_imports = timed(lambda: sandboxed(cells_only, with_calls=False), args.repeat)
+    t_empty = timed(lambda: sandboxed([], with_calls=False), args.repeat)
     t_cells = timed(lambda: sandboxed(program, with_calls=False), args.repeat)
     t_full = timed(lambda: sandboxed(program), args.repeat)
     result = sandbox.run(program, cases, work / "cpu", mpl_cache=mpl, lesson=LESSON)
     cpu["sandbox"] = result.cpu_seconds
+
     def minus(a, b):
         return a[0] - b[0], a[1] - b[1]
 
-    rows.append(["sandbox start (tmpfs, uid, cgroup, bwrap + mounts, /bin/true)", t_true])
-    rows.append(["interpreter start in the sandbox", minus(t_python, t_true)])
-    rows.append(["numpy import", minus(t_numpy, t_python)])
-    rows.append(["the lesson's first cell (imports: matplotlib, ipywidgets, lessonkit) + runner",
-                 minus(t_imports, t_numpy)])
-    rows.append(["the other cells", minus(t_cells, t_imports)])
+    rows.append(["a run's sandbox (scratch tmpfs, uid, cgroup; the fork server's fork: namespaces, "
+                 "mounts, privileges dropped; the runner)", t_empty])
+    rows.append(["the lesson's cells (numpy, matplotlib, ipywidgets, lessonkit imported by the fork server)",
+                 minus(t_cells, t_empty)])
     rows.append(["the calls (a forked child per graded function)", minus(t_full, t_cells)])
     rows.append(["read and check the notebook", timed(
         lambda: submission.read(submission.find(work / "subs" / "s0", LESSON)), args.repeat)])

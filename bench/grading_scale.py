@@ -4,8 +4,8 @@ generated submissions of lesson 01 (sandbox on, gradebook and feedback written).
     .venv/bin/python bench/grading_scale.py [--sizes 40 200 1000] [--workers N]
 
 Prints, per class size: wall seconds per submission, CPU seconds per submission (the
-command and its recorders, plus the sandboxes' own, from their cgroups), and the peak
-resident memory of the grading command's main process and of its largest recorder
+command and its grading processes, plus the sandboxes' own, from their cgroups), and the peak
+resident memory of the grading command's main process and of its largest grading
 process. Both should stay flat as the class grows.
 """
 
@@ -41,7 +41,7 @@ def main():
             print(*rows[-1], flush=True)
     print(f"python -m autograder grade {LESSON}, sandbox on, {os.cpu_count()} cores (shared)")
     table(rows, ["submissions", "load", "wall s", "wall s / sub", "CPU s / sub", "peak RSS main MB",
-                 "peak RSS recorder MB"])
+                 "peak RSS grading process MB"])
 
 
 if __name__ == "__main__":
