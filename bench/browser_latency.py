@@ -13,6 +13,7 @@ On a shared machine the wall times are inflated by the other processes; the kern
 CPU time is the steadier figure.
 """
 
+import os
 import statistics
 import sys
 import tempfile
@@ -50,7 +51,10 @@ def _next_value(control, k):
 
 
 def kernel_table(names, ratio):
-    """Each explorer's redraw in this process: [(explorer, wall median, cpu median, cpu slowest)]."""
+    """Each explorer's redraw in this process: [(explorer, wall median, cpu median, cpu slowest,
+    cpu median of the moves to values not shown before)]. An explorer may keep what it
+    computed per slider value (lessonkit.widgets.remembered), so a move back to a value
+    is quicker than a move to a new one; the last column is the new values' alone."""
     from lessonkit.widgets import Explorer
     from tests.lessons.lessons import grading_env, master, run_in_process
 
@@ -63,7 +67,8 @@ def kernel_table(names, ratio):
                 continue
             value.ratio = ratio
             value.widget()                          # as displayed: every move redraws the image
-            wall, cpu = [], []
+            wall, cpu, fresh = [], [], []
+            shown = {tuple(value.values.items())}
             for control in value.controls.values():
                 for k in range(MOVES):
                     new = _next_value(control, k)
@@ -71,8 +76,11 @@ def kernel_table(names, ratio):
                     control.value = new
                     wall.append(time.perf_counter() - start)
                     cpu.append(time.process_time() - start_cpu)
+                    if tuple(value.values.items()) not in shown:
+                        fresh.append(cpu[-1])
+                        shown.add(tuple(value.values.items()))
             rows.append((f"{lesson[:2]} {value.draw.__name__}", statistics.median(wall),
-                         statistics.median(cpu), max(cpu)))
+                         statistics.median(cpu), max(cpu), statistics.median(fresh) if fresh else float("nan")))
     return rows
 
 
@@ -116,9 +124,11 @@ def main(argv):
     names = lessons([a for a in argv if not a.startswith("--")])
     rows = kernel_table(names, ratio)
     print(f"\nKernel side: one redraw per slider move ({MOVES} per slider), pixel ratio {ratio:g}, no browser")
-    table([[name, f"{wall * 1000:.0f}", f"{cpu * 1000:.0f}", f"{slowest * 1000:.0f}", f"{GOAL * 1000:.0f}"]
-           for name, wall, cpu, slowest in rows],
-          ["explorer", "median wall ms", "median CPU ms", "slowest CPU ms", "goal ms"])
+    table([[name, f"{wall * 1000:.0f}", f"{cpu * 1000:.0f}", f"{slowest * 1000:.0f}", f"{new * 1000:.0f}",
+            f"{GOAL * 1000:.0f}"] for name, wall, cpu, slowest, new in rows],
+          ["explorer", "median wall ms", "median CPU ms", "slowest CPU ms", "new values: median CPU ms",
+           "goal ms"])
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     sys.stdout.flush()
     if kernel_only:
         return
@@ -128,6 +138,7 @@ def main(argv):
     table([[name, f"{median * 1000:.0f}", f"{slowest * 1000:.0f}", f"{GOAL * 1000:.0f}",
             "yes" if median <= GOAL else "NO"] for name, median, slowest in rows],
           ["explorer", "median ms", "slowest ms", "goal ms", "within"])
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

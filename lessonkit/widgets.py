@@ -52,6 +52,32 @@ def first_missing(names, namespace):
     return None
 
 
+def remembered(compute):
+    """``compute`` with its results kept, by its arguments (the slider values it is given)
+    and by the notebook's functions as they are now: moving a slider back shows the same
+    figure at once, and running a function's cell again (a new function object) makes
+    every result be computed anew. For pure computations with hashable arguments."""
+    import functools
+    import types
+
+    kept, version = {}, [None]
+
+    @functools.wraps(compute)
+    def remembering(*args):
+        functions = tuple(v for v in compute.__globals__.values() if isinstance(v, types.FunctionType))
+        if version[0] is None or len(functions) != len(version[0]) or any(
+                a is not b for a, b in zip(functions, version[0])):
+            kept.clear()
+            version[0] = functions    # held, so that no new function can take an old one's id
+        if args not in kept:
+            if len(kept) >= 256:
+                kept.pop(next(iter(kept)))
+            kept[args] = compute(*args)
+        return kept[args]
+
+    return remembering
+
+
 def css_size(figsize):
     """The figure's size on screen in CSS pixels, (width, height)."""
     return round(figsize[0] * CSS_DPI), round(figsize[1] * CSS_DPI)

@@ -290,3 +290,17 @@ def test_a_slow_redraw_first_shows_what_it_is_doing():
     assert seen == [(0, 0), (1, 0), (2, 2)], "the message image is sent before the slow drawing, and only then"
     assert sent == [[], ["training seed 2 …"], []]
     assert len(explorer.figure.axes) == 1
+
+
+def test_remembered_results_are_computed_anew_when_a_function_is_run_again():
+    """remembered keeps a result per argument while the notebook's functions stay the
+    same; running a function's cell again (a new function object) drops every result."""
+    from lessonkit.widgets import remembered
+
+    namespace = {"remembered": remembered, "calls": []}
+    exec("def square(x):\n    return x * x\n\n"
+         "@remembered\ndef area(x):\n    calls.append(x)\n    return square(x)\n", namespace)
+    area = namespace["area"]
+    assert [area(2), area(3), area(2)] == [4, 9, 4] and namespace["calls"] == [2, 3], "kept per argument"
+    exec("def square(x):\n    return x * x + 1\n", namespace)   # the student fixes a cell and runs it
+    assert area(2) == 5 and namespace["calls"] == [2, 3, 2], "a redefined function: computed anew"
