@@ -116,11 +116,7 @@ class ForkServer:
                     os.killpg(proc.pid, 9)
                 proc.wait()
         host._libc.umount2(bytes(self.root), host.MNT_DETACH)
-        for leftover in self.root.iterdir():
-            with contextlib.suppress(OSError):
-                leftover.rmdir()
-        with contextlib.suppress(OSError):
-            self.root.rmdir()
+        _remove(self.root)
 
 
 def sweep(folder):
@@ -137,11 +133,16 @@ def sweep(folder):
                 os.path.exists(f"/proc/{pid}"):
             continue
         host._libc.umount2(bytes(path), host.MNT_DETACH)     # the folder's bind and the mounts under it
-        for leftover in path.iterdir():
+        _remove(path)
+
+
+def _remove(folder):
+    """``folder`` and the empty folders in it (another grader may be sweeping it too)."""
+    with contextlib.suppress(OSError):
+        for leftover in folder.iterdir():
             with contextlib.suppress(OSError):
                 leftover.rmdir()
-        with contextlib.suppress(OSError):
-            path.rmdir()
+        folder.rmdir()
 
 
 class Forked:

@@ -24,8 +24,12 @@ import time
 import traceback
 import warnings
 
-CELL_SECONDS = 20
-FUNCTION_SECONDS = 10
+# Limits in CPU seconds, so a busy grading machine cannot make a right answer "too slow";
+# the wall-clock limits only stop code that waits (a sleep, a blocked read).
+CELL_CPU_SECONDS = 20
+CELL_WALL_SECONDS = 60
+FUNCTION_CPU_SECONDS = 10   # all of one graded function's calls
+FUNCTION_WALL_SECONDS = 60
 PRINT_LIMIT = 20_000
 
 
@@ -49,8 +53,9 @@ class _Timeout(BaseException):
     pass
 
 
-def _alarm(_signum, _frame):
-    raise _Timeout()
+def _alarm(signum, _frame):
+    raise _Timeout(f"used more than {CELL_CPU_SECONDS} s of CPU time" if signum == signal.SIGPROF
+                   else f"ran longer than {CELL_WALL_SECONDS} s")
 
 
 def run_cells(cells, skip, namespace, log):
@@ -64,19 +69,22 @@ def run_cells(cells, skip, namespace, log):
         sink = _Sink()
         entry = {"cell": index, "error": None}
         signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(CELL_SECONDS)
+        signal.signal(signal.SIGPROF, _alarm)
+        signal.setitimer(signal.ITIMER_PROF, CELL_CPU_SECONDS)
+        signal.alarm(CELL_WALL_SECONDS)
         try:
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 exec(compile(ast.parse(source), f"<cell {index}>", "exec"), namespace)  # noqa: S102
-        except _Timeout:
-            entry["error"] = f"TimeoutError: the cell ran longer than {CELL_SECONDS} s"
+        except _Timeout as exc:
+            entry["error"] = f"TimeoutError: the cell {exc}"
         except SystemExit as exc:
             entry["error"] = f"SystemExit: {exc}"
         except BaseException as exc:  # noqa: BLE001 - every student error is data here
             entry["error"] = f"{type(exc).__name__}: {exc}"[:500]
         finally:
             signal.alarm(0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
         entry["printed"] = sink.total
         entry["text"] = sink.text()[:2000]
         log.append(entry)
@@ -178,13 +186,21 @@ def main(workdir):
         pid = os.fork()
         if pid == 0:  # the child makes this function's calls, then leaves at once
             try:
+                import resource
+
                 signal.signal(signal.SIGALRM, signal.SIG_DFL)
-                signal.alarm(FUNCTION_SECONDS)
+                signal.signal(signal.SIGPROF, signal.SIG_DFL)
+                signal.alarm(FUNCTION_WALL_SECONDS)
+                hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+                used = resource.getrusage(resource.RUSAGE_SELF)
+                # RLIMIT_CPU counts this child's own time: SIGXCPU, then SIGKILL at the hard limit
+                resource.setrlimit(resource.RLIMIT_CPU, (min(hard, int(used.ru_utime + used.ru_stime)
+                                                             + FUNCTION_CPU_SECONDS), hard))
                 for index in indices:
                     call_function(namespace, calls[index], os.path.join("results", f"{index}.npz"))
             finally:
                 os._exit(0)
-        deadline = time.monotonic() + FUNCTION_SECONDS + 2
+        deadline = time.monotonic() + FUNCTION_WALL_SECONDS + 2
         while True:
             done, _ = os.waitpid(pid, os.WNOHANG)
             if done:

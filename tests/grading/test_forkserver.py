@@ -142,3 +142,18 @@ def test_the_server_stops_with_its_grader(bwrap, tmp_path):
     while time.monotonic() < deadline and os.path.exists(f"/proc/{bwrap_pid}"):
         time.sleep(0.1)
     assert not os.path.exists(f"/proc/{bwrap_pid}"), "the fork server outlived its grader"
+
+
+def test_a_right_function_that_waits_is_not_too_slow_and_a_busy_loop_is_stopped_by_cpu_time(bwrap, tmp_path):
+    """The per-function limit counts CPU seconds, so a loaded machine (wall time) costs nothing."""
+    from autograder import sandbox_runner
+
+    slow = RNN_CELL.replace("    return", f"    import time; time.sleep({sandbox_runner.FUNCTION_CPU_SECONDS + 1})\n"
+                                         "    return")
+    waited = sandbox.run([slow], calls(1), tmp_path / "slow", lesson="01_rnn")
+    assert waited.results[0][0] is not None and waited.results[0][1] is None, waited.results
+    busy = RNN_CELL.replace("    return", "    while True:\n        pass\n    return")
+    start = time.monotonic()
+    stopped = sandbox.run([busy], calls(1), tmp_path / "busy", lesson="01_rnn")
+    assert stopped.results[0][0] is None and "did not finish" in stopped.results[0][1]
+    assert time.monotonic() - start < sandbox_runner.FUNCTION_WALL_SECONDS, "stopped by the wall clock, not by CPU"
