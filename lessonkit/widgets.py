@@ -217,21 +217,32 @@ def _axes_of(made):
     return list(made.flat) if hasattr(made, "flat") else [made]
 
 
+def _keep_ticks():
+    """Stands in for an Axis's reset_ticks while :func:`_reset_axes` clears its Axes."""
+
+
 def _reset_axes(ax):
     """``ax`` as a fresh Axes would be: cleared (cla), and the settings cla leaves alone.
 
-    Its tick objects are kept (making them is the dearest part of a new Axes), each
-    set back to the properties of the fresh first tick cla makes."""
-    kept = [(axis, axis.majorTicks[1:], axis.minorTicks[1:]) for axis in ax._axis_map.values()]
-    ax.cla()
-    for axis, major, minor in kept:
-        # cla keeps what tick_params set (a label colour, say): back to the new Axes' own
+    Its tick objects are kept (making them is the dearest part of a new Axes; cla alone
+    makes three first ticks per list), each set back to the properties of a tick made
+    with the new Axes' tick settings (cla keeps what tick_params set, a label colour say)."""
+    axes = list(ax._axis_map.values())
+    for axis in axes:
+        axis.reset_ticks = _keep_ticks
+    try:
+        ax.cla()
+    finally:
+        for axis in axes:
+            del axis.reset_ticks
+    for axis in axes:
         axis._major_tick_kw, axis._minor_tick_kw = (dict(kw) for kw in ax._lessonkit_tick_kw[axis.axis_name])
-        axis.reset_ticks()    # cla made its first tick with the old settings
-        for ticks, fresh in ((major, axis.majorTicks), (minor, axis.minorTicks)):
+        if not hasattr(axis, "_lessonkit_fresh"):   # made once, with the new Axes' settings
+            axis._lessonkit_fresh = (axis._get_tick(major=True), axis._get_tick(major=False))
+        for ticks, fresh in zip((axis.majorTicks, axis.minorTicks), axis._lessonkit_fresh):
             for tick in ticks:
-                axis._copy_tick_props(fresh[0], tick)
-            fresh.extend(ticks)
+                axis._copy_tick_props(fresh, tick)
+        axis.set_clip_path(ax.patch)             # cla made a new patch
     ax.axison = True
     ax.set_aspect("auto")
     ax.set_adjustable("box")
