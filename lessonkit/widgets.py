@@ -221,6 +221,34 @@ def _keep_ticks():
     """Stands in for an Axis's reset_ticks while :func:`_reset_axes` clears its Axes."""
 
 
+_LINE_STYLE = ("_linestyle", "_linewidth", "_color", "_gapcolor", "_markersize", "_markerfacecolor",
+               "_markerfacecoloralt", "_markeredgecolor", "_markeredgewidth", "_unscaled_dash_pattern",
+               "_dash_pattern", "_dashcapstyle", "_dashjoinstyle", "_solidcapstyle", "_solidjoinstyle",
+               "_marker", "_drawstyle")
+_TICK_STYLE = ("_loc", "_size", "_width", "_base_pad", "_labelrotation", "_zorder", "_tickdir")
+
+
+def _copy_tick(axis, src, dest):
+    """Axis._copy_tick_props without its deep copy of each line's MarkerStyle (immutable
+    since matplotlib 3.6, so shared): the same properties, a tenth of the time."""
+    from matplotlib.artist import Artist
+
+    try:
+        for a, b in ((src.tick1line, dest.tick1line), (src.tick2line, dest.tick2line),
+                     (src.gridline, dest.gridline)):
+            Artist.update_from(b, a)
+            for name in _LINE_STYLE:
+                setattr(b, name, getattr(a, name))
+        for name in _TICK_STYLE:
+            setattr(dest, name, getattr(src, name))
+    except AttributeError:   # another matplotlib than requirements.txt's: its own, slower copy
+        axis._copy_tick_props(src, dest)
+        return
+    dest.label1.update_from(src.label1)
+    dest.label2.update_from(src.label2)
+    Artist.update_from(dest, src)
+
+
 def _reset_axes(ax):
     """``ax`` as a fresh Axes would be: cleared (cla), and the settings cla leaves alone.
 
@@ -228,21 +256,25 @@ def _reset_axes(ax):
     makes three first ticks per list), each set back to the properties of a tick made
     with the new Axes' tick settings (cla keeps what tick_params set, a label colour say)."""
     axes = list(ax._axis_map.values())
-    for axis in axes:
+    kept = [(axis.majorTicks, axis.minorTicks) for axis in axes]
+    for axis in axes:   # out of cla's way: it would clip each tick to its new patch, one by one
         axis.reset_ticks = _keep_ticks
+        axis.majorTicks, axis.minorTicks = [], []
     try:
         ax.cla()
     finally:
-        for axis in axes:
+        for axis, (major, minor) in zip(axes, kept):
             del axis.reset_ticks
+            axis.majorTicks, axis.minorTicks = major, minor
     for axis in axes:
         axis._major_tick_kw, axis._minor_tick_kw = (dict(kw) for kw in ax._lessonkit_tick_kw[axis.axis_name])
         if not hasattr(axis, "_lessonkit_fresh"):   # made once, with the new Axes' settings
             axis._lessonkit_fresh = (axis._get_tick(major=True), axis._get_tick(major=False))
+            for fresh in axis._lessonkit_fresh:
+                fresh.set_clip_path(ax.patch)
         for ticks, fresh in zip((axis.majorTicks, axis.minorTicks), axis._lessonkit_fresh):
-            for tick in ticks:
-                axis._copy_tick_props(fresh, tick)
-        axis.set_clip_path(ax.patch)             # cla made a new patch
+            for tick in ticks:    # (with its clip path: cla's new patch is the same rectangle)
+                _copy_tick(axis, fresh, tick)
     ax.axison = True
     ax.set_aspect("auto")
     ax.set_adjustable("box")
