@@ -18,6 +18,7 @@ earns its points. Only the replayed calls go into the sandbox, never an expected
 import hashlib
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +37,30 @@ class Call:
     what: str            # one line: what the call checks
     args: dict
     expected: object
-    mistakes: list = field(default_factory=list)  # (name, message, value)
+    mistakes: Sequence = ()        # (name, message, value), see _Mistakes
     replays: dict = field(default_factory=dict)    # {function: Recorded}, see lessonkit.replay
     retry_of: int | None = None
     """For the run with replays: the index of the call it repeats."""
+
+
+class _Mistakes(Sequence):
+    """(name, message, value) of the known misconceptions that differ from the answer on
+    one call's inputs, worked out on first use: a call answered right, or one that
+    raised, never needs them (most calls of a class)."""
+
+    def __init__(self, graded, args, expected, outputs):
+        self._inputs, self._found = (graded, args, expected, outputs), None
+
+    def _all(self):
+        if self._found is None:
+            self._found, self._inputs = _mistake_outputs(*self._inputs), None
+        return self._found
+
+    def __getitem__(self, index):
+        return self._all()[index]
+
+    def __len__(self):
+        return len(self._all())
 
 
 def _mistake_outputs(graded, args, expected, outputs):
@@ -84,7 +105,7 @@ def calls_for(lesson, rng=None, hidden_trials=3):
                    for what, args in hidden_inputs(spec, rng, hidden_trials)]
         for cell, what, args in groups:
             expected, replays = graded.answer(args)
-            mistakes = _mistake_outputs(graded, args, expected, spec.outputs)
+            mistakes = _Mistakes(graded, args, expected, spec.outputs)
             calls.append(Call(name, cell, what, args, expected, mistakes))
             if replays:
                 calls.append(Call(name, cell, what, args, expected, mistakes, replays, retry_of=len(calls) - 1))

@@ -4,13 +4,13 @@ grader, outside this process, which it treats as hostile.
 
     python runner.py WORKDIR
 
-WORKDIR/request.json holds the code cells to run and WORKDIR/calls.npz the calls to make (written by
-autograder.sandbox with lessonkit.stored' layout: one StoredCase per call, ``what``
-naming the function). For each call, results/<k>.npz gets the value's arrays and a
-JSON description, or an error. A call with replays (lessonkit.replay) runs with the
+WORKDIR/request.json holds the code cells to run and WORKDIR/calls.pickle the calls to
+make (written by the grader, autograder.sandbox: a list of lessonkit StoredCase, one per
+call, ``what`` naming the function). For each call, results/<k>.npz gets the value's
+arrays and a JSON description, or an error. A call with replays (lessonkit.replay) runs with the
 recorded answers in place of the functions it calls. Both input files are removed
 before any of the submission's code runs. Each graded function's calls run in a forked child
-with a time limit, so a function that hangs or kills its process loses only its
+with a limit on its CPU time, so a function that hangs or kills its process loses only its
 own results.
 """
 
@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import pickle
 import signal
 import sys
 import time
@@ -161,14 +162,13 @@ def call_function(namespace, case, out_path):
 
 def main(workdir):
     os.chdir(workdir)
-    from lessonkit import stored
-
     with open("request.json") as f:
         request = json.load(f)
-    calls = stored.load("calls", ".")
+    with open("calls.pickle", "rb") as f:
+        calls = pickle.load(f)
     # the inputs of every call, and the replays of each (lessonkit.replay), which hold a
     # dependent function's answer: out of reach of the student's code, which runs next
-    for name in ("request.json", "calls.npz"):
+    for name in ("request.json", "calls.pickle"):
         os.unlink(name)
     os.makedirs("results", exist_ok=True)
     log = []

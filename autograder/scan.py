@@ -42,7 +42,7 @@ INTERNALS = {"__globals__", "__code__", "__builtins__", "f_globals", "f_back", "
 table, the runner's stored inputs)."""
 REPLAY_TABLE = {"_recorded", "_answer"}
 """lessonkit.replay.Replay's table, past and present."""
-RUN_FILES = ("calls.npz", "request.json", "results/", "cells.json")
+RUN_FILES = ("calls.pickle", "request.json", "results/", "cells.json")
 """The files through which the sandbox's runner gets its inputs and gives its results."""
 SETATTR_CALLS = {"setattr", "delattr", "builtins.setattr", "builtins.delattr", "object.__setattr__",
                  "object.__delattr__", "type.__setattr__"}

@@ -109,19 +109,17 @@ def encode(cases, spec):
     return store, json.loads(json.dumps(meta))  # as it reads back: lists, not tuples
 
 
-def save(path, cases, spec=None, compress=True):
+def save(path, cases, spec=None):
     """Write ``cases`` (a list of StoredCase) and ``spec`` to ``path``, unless the file
     already holds the same content (equal text, arrays within :data:`ULPS`): a rebuild on
-    another CPU leaves the repository unchanged. Returns whether it wrote. ``compress``:
-    False for a file read once and thrown away (a sandbox's inputs)."""
+    another CPU leaves the repository unchanged. Returns whether it wrote."""
     store, meta = encode(cases, spec)
     path = Path(path)
     if path.exists():
         old_store, old_meta = _read(path)
         if old_meta == meta and not differences(old_store, store):
             return False
-    (np.savez_compressed if compress else np.savez)(path, meta=np.array(json.dumps(meta, ensure_ascii=False)),
-                                                    **store)
+    np.savez_compressed(path, meta=np.array(json.dumps(meta, ensure_ascii=False)), **store)
     return True
 
 

@@ -112,7 +112,7 @@ while True:            # and ignore every refusal: the function's own alarm ends
     # the student's own run finds the run's stored inputs (the replays of its calls among them)
     "reads_stored_inputs": (lambda: forward(f"""
 import os
-if os.path.exists("calls.npz") or os.path.exists("/scratch/calls.npz"):
+if os.path.exists("calls.pickle") or os.path.exists("/scratch/calls.pickle"):
 {RIGHT_LOOP.replace(chr(10), chr(10) + '    ')}
 {ZEROS}"""), 6, "touches the run's stored inputs"),
     "honest_wrong_forward": (lambda: forward(ZEROS), 6, ""),
@@ -167,7 +167,7 @@ def test_a_replay_that_crashes_or_spins_costs_only_its_function(replay_run):
 
 
 def test_the_students_own_run_cannot_read_the_stored_inputs(replay_run):
-    """calls.npz holds the inputs and the replays of every call: the runner reads it
+    """calls.pickle holds the inputs and the replays of every call: the runner reads it
     and removes it (and request.json) before any student code runs."""
     _, graded = replay_run
     assert _score(graded["reads_stored_inputs"]) == 9 - FORWARD_POINTS, graded["reads_stored_inputs"]["messages"]
@@ -192,7 +192,7 @@ def test_a_forged_result_from_a_replayed_run_is_flagged_and_bounded(replay_run):
     ("def f():\n    try:\n        1 / 0\n    except Exception as e:\n        return e.__traceback__.tb_frame",
      "tb_frame"),
     ("import sys\nx = sys._getframe(2)", "_getframe"),
-    ("import numpy as np\nx = np.load('calls.npz')", "the run's stored inputs"),
+    ("import pickle\nx = pickle.load(open('calls.pickle', 'rb'))", "the run's stored inputs"),
 ])
 def test_the_scanner_flags_each_way_of_reading_a_replay(code, phrase):
     from autograder.scan import scan
