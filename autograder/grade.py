@@ -397,16 +397,18 @@ def _stage_here(student_dir):
 
 
 def _preload():
-    """What the grading processes need, made once here so that they inherit it: the
-    feedback template's head, nbconvert's and nbgrader's modules; and the report's."""
-    from .gradebook import _prepared_head
-
-    _prepared_head()
-    import nbconvert.filters.markdown_mistune  # noqa: F401
+    """What the grading processes need, made once here so that they inherit it rather
+    than each import it: the feedback template's head, nbconvert's, nbgrader's and the
+    feedback's modules (one tiny page's parts rendered); and the report's."""
     import nbgrader.preprocessors  # noqa: F401
-    import pygments.lexers.python  # noqa: F401
+    import numpy.random  # noqa: F401
 
     from . import report  # noqa: F401 - matplotlib, for the report at the end
+    from .gradebook import _code_html, _markdown_html, _prepared_head
+
+    _prepared_head()
+    _markdown_html("*one* $x$")
+    _code_html("x = 1")
 
 
 def _grade_pending(pending, context, workers, states, total, progress, cluster=None):
