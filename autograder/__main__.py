@@ -26,7 +26,9 @@ def main(argv=None):
         "A re-run grades only new or changed submissions. As root, each sandbox runs under a uid of "
         "its own from the range in $LSTM_SANDBOX_UIDS (FIRST-LAST, default 200000-200999; it must "
         "not meet systemd's DynamicUser range 61184-65519 or an existing user), with a scratch "
-        "filesystem of 256 MB and 4096 files and a cgroup for its memory, processes and CPU. "
+        "filesystem of 256 MB and 4096 files and a cgroup for its memory, processes and CPU; one fork "
+        "server per lesson has imported numpy, matplotlib and lessonkit once and forks each sandbox "
+        "(docs/design.md §5.2). "
         "A student the grader could not grade (no space, an I/O error, a sandbox that cannot "
         "start) is listed as 'not graded: <cause>', never scored 0, and the command exits 1. "
         "With --cluster, the sandboxed runs go to the workers of a Dask cluster (each worker "
@@ -36,7 +38,9 @@ def main(argv=None):
     grade.add_argument("lesson", help="the lesson folder, e.g. 01_rnn")
     grade.add_argument("--submissions", required=True, type=Path, help="folder of student folders")
     grade.add_argument("--out", required=True, type=Path, help="folder for the results")
-    grade.add_argument("--workers", type=int, default=None, help="parallel graders (default: the number of cores)")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="cores to grade on (default: all): two grading processes per core, since each "
+                            "mostly waits for its sandbox")
     grade.add_argument("--force", action="store_true", help="regrade everything, changed or not")
     grade.add_argument("--unsafe", action="store_true", help=(
         "grade without a sandbox when bubblewrap cannot start (only for submissions you trust)"))
