@@ -399,11 +399,10 @@ def _stage_here(student_dir):
 def _preload():
     """What the grading processes need, made once here so that they inherit it rather
     than each import it: the feedback template's head, nbconvert's, nbgrader's and the
-    feedback's modules (one tiny page's parts rendered); and the report's."""
+    feedback's modules (one tiny page's parts rendered)."""
     import nbgrader.preprocessors  # noqa: F401
     import numpy.random  # noqa: F401
 
-    from . import report  # noqa: F401 - matplotlib, for the report at the end
     from .gradebook import _code_html, _markdown_html, _prepared_head
 
     _prepared_head()
@@ -433,6 +432,7 @@ def _grade_pending(pending, context, workers, states, total, progress, cluster=N
                              initargs=(context,)) as pool, contextlib.ExitStack() as stack:
         # start the processes before any thread of ours exists: forking a threaded process is unsafe
         list(pool.map(abs, range(processes)))
+        from . import report  # noqa: F401 - matplotlib, for the report at the end: here, while they grade
         if cluster is not None:
             threads = stack.enter_context(ThreadPoolExecutor(min(window, len(pending))))
 

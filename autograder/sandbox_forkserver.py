@@ -37,7 +37,7 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
-SYS_CAPSET = 126            # x86-64
+SYS_CAPSET = {"x86_64": 126, "aarch64": 91}.get(os.uname().machine)   # capset(2); else: refuse
 SETUP_FAILED = 70           # status of a fork that could not build its sandbox
 PRELOADED = ("numpy", "matplotlib", "matplotlib.pyplot", "ipywidgets")
 RLIMITS = {"cpu": "RLIMIT_CPU", "as": "RLIMIT_AS", "fsize": "RLIMIT_FSIZE", "core": "RLIMIT_CORE",
@@ -133,6 +133,8 @@ def _drop_privileges(uid):
     os.setresuid(uid, uid, uid)
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)      # _LINUX_CAPABILITY_VERSION_3, this process
     data = (ctypes.c_uint32 * 6)()                        # effective, permitted, inheritable: none
+    if SYS_CAPSET is None:
+        raise OSError(f"capset's syscall number on {os.uname().machine} is not known here")
     _ok(libc.syscall(SYS_CAPSET, header, data), "capset")
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
