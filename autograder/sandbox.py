@@ -228,19 +228,20 @@ def close_servers():
         _servers.clear()
 
 
-def _limits(cgroup=None):
-    if cgroup is not None:   # the whole sandbox: everything bwrap starts stays in this cgroup
-        cgroup.enter()
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if os.geteuid() == 0:  # for root the limit applies after setpriv drops to the sandbox uid
-        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
-
-
 def _limit_values():
+    """A run's per-process limits, by RLIMIT_<NAME>; nproc counts the run's own uid, so it is
+    set only where the run has one (the fork server's runs)."""
     return {"cpu": CPU_SECONDS, "as": MEMORY_BYTES, "fsize": FILE_BYTES, "core": 0, "nproc": PROCESSES}
+
+
+def _limits(cgroup=None):
+    """Between fork and exec of a run started as a process of its own (--unsafe, or a
+    grader that is not root): its cgroup, then its limits."""
+    if cgroup is not None:
+        cgroup.enter()
+    for name, value in _limit_values().items():
+        if name != "nproc":
+            resource.setrlimit(getattr(resource, f"RLIMIT_{name.upper()}"), (value, value))
 
 
 def run(cells, calls, scratch, skip=(), unsafe=False, mpl_cache=None, lesson=None):

@@ -40,8 +40,6 @@ PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 SYS_CAPSET = {"x86_64": 126, "aarch64": 91}.get(os.uname().machine)   # capset(2); else: refuse
 SETUP_FAILED = 70           # status of a fork that could not build its sandbox
 PRELOADED = ("numpy", "matplotlib", "matplotlib.pyplot", "ipywidgets")
-RLIMITS = {"cpu": "RLIMIT_CPU", "as": "RLIMIT_AS", "fsize": "RLIMIT_FSIZE", "core": "RLIMIT_CORE",
-           "nproc": "RLIMIT_NPROC"}
 
 
 def _ok(result, what):
@@ -155,7 +153,7 @@ def _become_the_run(header, out):
     import resource
 
     for key, value in header["limits"].items():
-        resource.setrlimit(getattr(resource, RLIMITS[key]), (value, value))
+        resource.setrlimit(getattr(resource, f"RLIMIT_{key.upper()}"), (value, value))
     os.environ.clear()
     os.environ.update(header["env"])
     os.chdir("/scratch")
