@@ -400,3 +400,26 @@ def test_a_runner_that_stops_starting_mid_batch_stops_the_batch(bwrap, tmp_path,
     assert set(failed) == {"ada", "bob"}, states
     assert all("No module named 'lessonkit'" in cause for cause in failed.values()), failed
     assert all(not s["scores"] for s in states)
+
+
+def test_unsafe_grading_runs_each_submission_as_a_process_of_its_own_and_scores_the_same(tmp_path):
+    """--unsafe (for trusted submissions) skips the sandbox, not the grading: one process
+    per run (sandbox._Process), its limits set, the same scores."""
+    import csv
+
+    from autograder.grade import grade
+
+    from . import builders as b
+
+    b.write(tmp_path / "subs" / "ada", "01_rnn", b.solved("01_rnn"))
+    b.write(tmp_path / "subs" / "bob", "01_rnn", b.student("01_rnn"))
+    grade("01_rnn", tmp_path / "subs", tmp_path / "out", workers=1, unsafe=True, progress=False)
+    rows = {r["student_id"]: r for r in csv.DictReader(open(tmp_path / "out" / "course_grades.csv"))}
+    assert rows["ada"]["score"] == "9" and rows["bob"]["score"] == "0", rows
+    text = probe_unsafe("import resource\nprint('cpu', resource.getrlimit(resource.RLIMIT_CPU)[0])", tmp_path)
+    assert f"cpu {sandbox.CPU_SECONDS}" in text, text
+
+
+def probe_unsafe(code, tmp_path):
+    result = sandbox.run([code], calls(1), tmp_path / "unsafe", unsafe=True)
+    return result.cells[0]["text"] + (result.cells[0]["error"] or "")
