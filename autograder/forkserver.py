@@ -73,9 +73,15 @@ class ForkServer:
                 raise OSError(f"the fork server did not start: {lines[-1] if lines else 'no output'}")
 
     def alive(self):
-        if os.getpid() != self.owner:
-            return self.sock is not None
-        return self.sock is not None and self.proc.poll() is None
+        if self.sock is None:
+            return False
+        if os.getpid() != self.owner:     # not this process's child: it can only ask whether it exists
+            try:
+                os.kill(self.proc.pid, 0)
+            except ProcessLookupError:
+                return False
+            return True
+        return self.proc.poll() is None
 
     def start(self, name, uid, limits, env, cgroup):
         """Fork a run over scratch filesystem ``self.root / name`` (mounted, owned by
@@ -88,7 +94,12 @@ class ForkServer:
                 fds += [os.open(os.path.join(f, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC) for f in cgroup.folders]
             header = json.dumps({"name": name, "uid": uid, "limits": limits, "env": env}).encode()
             with self._lock:
-                self.sock.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _ints(fds))])
+                try:
+                    self.sock.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _ints(fds))])
+                except OSError:       # the server is gone: the caller's retry starts another
+                    self.sock.close()
+                    self.sock = None
+                    raise
         except BaseException:
             os.close(out_r)
             os.close(status_r)

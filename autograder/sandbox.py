@@ -99,11 +99,14 @@ def probe(lesson=None, unsafe=False, mpl_cache=None):
     reached its first cell, to tell a broken host from a hostile submission."""
     calls = [stored.StoredCase("probe_double", {"x": np.arange(3.0)}, np.zeros(()), [])]
     with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
-        try:
-            result = run(PROBE_PROGRAM, calls, Path(tmp) / "scratch", unsafe=unsafe, mpl_cache=mpl_cache,
-                         lesson=lesson)
-        except (OSError, host.HostError) as exc:
-            raise SandboxUnavailable(f"the sandbox cannot start: {exc}") from exc
+        for attempt in range(2):    # a fork server found dead on the first is started again
+            try:
+                result = run(PROBE_PROGRAM, calls, Path(tmp) / "scratch", unsafe=unsafe, mpl_cache=mpl_cache,
+                             lesson=lesson)
+                break
+            except (OSError, host.HostError) as exc:
+                if attempt:
+                    raise SandboxUnavailable(f"the sandbox cannot start: {exc}") from exc
     output = result.output_tail.strip().splitlines()
     errors = [c["error"] for c in result.cells if c.get("error")]
     value, error = result.results.get(0, (None, "no result"))[:2]

@@ -157,3 +157,19 @@ def test_a_right_function_that_waits_is_not_too_slow_and_a_busy_loop_is_stopped_
     stopped = sandbox.run([busy], calls(1), tmp_path / "busy", lesson="01_rnn")
     assert stopped.results[0][0] is None and "did not finish" in stopped.results[0][1]
     assert time.monotonic() - start < sandbox_runner.FUNCTION_WALL_SECONDS, "stopped by the wall clock, not by CPU"
+
+
+@pytest.mark.parametrize("owner", ["this process", "the process it was forked from"])
+def test_a_server_that_died_is_replaced_and_the_next_run_is_graded(bwrap, tmp_path, owner):
+    from autograder.grade import _sandbox_run
+
+    sandbox.run([RNN_CELL], calls(1), tmp_path / "first", lesson="01_rnn")
+    server = sandbox._fork_server("01_rnn", None)
+    if owner != "this process":
+        server.owner = -1          # as in a grading process, which may use the server but not restart it
+    os.killpg(server.proc.pid, 9)
+    server.proc.wait()
+    context = {"lesson": "01_rnn", "unsafe": False, "mpl_cache": None}
+    result = _sandbox_run([RNN_CELL], calls(2), tmp_path / "after", set(), context, [])
+    assert all(r[0] is not None and r[1] is None for r in result.results.values()), result.results
+    assert sandbox._fork_server("01_rnn", None) is not server
