@@ -16,6 +16,7 @@ descriptors [output, status, cgroup.procs ...]. The fork writes the runner's exi
 """
 
 import array
+import contextlib
 import ctypes
 import gc
 import importlib
@@ -219,10 +220,11 @@ def _fork_run(header, fds, server):
         os.waitpid(init, 0)
         os._exit(0)
     except BaseException:  # noqa: BLE001 - the grader reads it as the host's failure
-        with open(out, "w", closefd=False) as f:
-            f.write(f"sandbox setup: {traceback.format_exc(limit=2)}")
-        os.write(status, str(SETUP_FAILED).encode())
-        os._exit(SETUP_FAILED)
+        with contextlib.suppress(BaseException):
+            os.write(out, f"sandbox setup: {traceback.format_exc(limit=2)}".encode())
+            os.write(status, str(SETUP_FAILED).encode())
+    finally:
+        os._exit(SETUP_FAILED)     # a fork never returns to the server's loop
 
 
 def serve(fd, hidden):

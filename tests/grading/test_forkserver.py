@@ -173,3 +173,17 @@ def test_a_server_that_died_is_replaced_and_the_next_run_is_graded(bwrap, tmp_pa
     result = _sandbox_run([RNN_CELL], calls(2), tmp_path / "after", set(), context, [])
     assert all(r[0] is not None and r[1] is None for r in result.results.values()), result.results
     assert sandbox._fork_server("01_rnn", None) is not server
+
+
+def test_a_fork_that_cannot_build_its_sandbox_says_so_and_the_server_goes_on(bwrap, tmp_path):
+    from autograder import sandbox_forkserver
+
+    sandbox.run([RNN_CELL], calls(1), tmp_path / "first", lesson="01_rnn")
+    server = sandbox._fork_server("01_rnn", None)
+    forked = server.start("no-such-scratch", 200999, sandbox._limit_values(), sandbox.SANDBOX_ENV, None)
+    output = b""
+    while chunk := os.read(forked.fileno(), 65536):
+        output += chunk
+    assert forked.wait() == sandbox_forkserver.SETUP_FAILED and b"sandbox setup:" in output, output
+    after = sandbox.run([RNN_CELL], calls(1), tmp_path / "after", lesson="01_rnn")
+    assert after.results[0][0] is not None and server.alive()
