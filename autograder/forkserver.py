@@ -83,16 +83,18 @@ class ForkServer:
             return True
         return self.proc.poll() is None
 
-    def start(self, name, uid, limits, env, cgroup):
+    def start(self, name, uid, limits, env, cgroup, keep=()):
         """Fork a run over scratch filesystem ``self.root / name`` (mounted, owned by
-        ``uid``); returns its Forked handle."""
+        ``uid``; ``keep``: what the sandbox shows under /tmp, which the run's /tmp would
+        cover); returns its Forked handle."""
         out_r, out_w = os.pipe()
         status_r, status_w = os.pipe()
         fds = [out_w, status_w]
         try:
             if cgroup is not None:
                 fds += [os.open(os.path.join(f, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC) for f in cgroup.folders]
-            header = json.dumps({"name": name, "uid": uid, "limits": limits, "env": env}).encode()
+            header = json.dumps({"name": name, "uid": uid, "limits": limits, "env": env,
+                                 "keep": list(keep)}).encode()
             with self._lock:
                 try:
                     self.sock.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _ints(fds))])

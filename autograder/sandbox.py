@@ -137,6 +137,12 @@ FORKSERVER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "
                    "CAP_NET_ADMIN")
 
 
+def _shown_under_tmp():
+    """The folders a sandbox shows that lie under /tmp (a checkout or virtual environment
+    there): a run's own /tmp covers /tmp, so each is bound back on top of it."""
+    return [str(p) for p in _python_roots() + [LESSONKIT] if Path("/tmp") in p.parents]
+
+
 def _hidden(lesson):
     """The lessonkit modules a sandbox of ``lesson`` does not show (a later lesson's)."""
     return tuple(name for name, first in LATER_MODULES.items() if lesson is not None and lesson[:2] < first)
@@ -169,8 +175,9 @@ def _bwrap_mounts(lesson):
 def _bwrap_prefix(scratch, lesson=None):
     """One bwrap per run, for a grader that is not root: in a user namespace of its own,
     with a bounded tmpfs at /tmp (as root, runs come from the fork server instead)."""
-    args = ["bwrap", *BWRAP_UNSHARE, "--unshare-cgroup-try", *_bwrap_mounts(lesson),
-            "--size", str(host.SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
+    # /tmp first: a checkout or virtual environment under /tmp is mounted on top of it
+    args = ["bwrap", *BWRAP_UNSHARE, "--unshare-cgroup-try",
+            "--size", str(host.SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp", *_bwrap_mounts(lesson),
             "--bind", str(scratch), "/scratch", "--chdir", "/scratch", "--clearenv"]
     for key, value in SANDBOX_ENV.items():
         args += ["--setenv", key, value]
@@ -180,8 +187,8 @@ def _bwrap_prefix(scratch, lesson=None):
 def _forkserver_command(lesson, mpl_cache):
     """The bwrap command of a fork server for ``lesson``'s sandbox: (root, fd) -> argv."""
     def command(root, fd):
-        args = ["bwrap", *BWRAP_UNSHARE, *_bwrap_mounts(lesson),
-                "--size", str(host.SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
+        args = ["bwrap", *BWRAP_UNSHARE,
+                "--size", str(host.SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp", *_bwrap_mounts(lesson),
                 "--ro-bind", str(FORKSERVER), "/sandbox/forkserver.py",
                 "--perms", "0755", "--tmpfs", "/scratch", "--bind", str(root), "/scratches", "--chdir", "/"]
         if mpl_cache:
@@ -296,6 +303,8 @@ def _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson):
             uid = stack.enter_context(host.own_uid())
             for path in [scratch, *scratch.rglob("*")]:
                 os.chown(path, uid, uid)
+            for shown in _shown_under_tmp():   # root's folders in the run's /tmp, where they are mounted
+                (scratch / ".tmp" / Path(shown).relative_to("/tmp")).mkdir(parents=True)
         elif mpl_cache:
             shutil.copytree(mpl_cache, scratch / ".mpl", dirs_exist_ok=True)
         cgroup = host.make_cgroup() if os.geteuid() == 0 else None
@@ -303,7 +312,7 @@ def _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson):
             stack.callback(cgroup.remove)
         if isolated:
             def start():
-                return server.start(name, uid, _limit_values(), SANDBOX_ENV, cgroup)
+                return server.start(name, uid, _limit_values(), SANDBOX_ENV, cgroup, _shown_under_tmp())
         else:
             def start():
                 return _Process(_command(scratch, unsafe, lesson), _env(unsafe, scratch), cgroup)

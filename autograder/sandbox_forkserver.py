@@ -92,17 +92,30 @@ def _loopback_up():
         fcntl.ioctl(s, siocsifflags, struct.pack("16sH14x", b"lo", flags | iff_up))
 
 
-def _own_namespaces(name):
+def _own_namespaces(name, keep):
     """Namespaces of this fork's own; /scratch and /tmp are its run's scratch
-    filesystem, and no other run's is reachable."""
+    filesystem, and no other run's is reachable. ``keep``: folders the sandbox shows
+    under /tmp (a checkout there), bound back, read-only, on top of the run's /tmp."""
     if not name or "/" in name or name.startswith("."):
         raise ValueError(f"bad scratch name {name!r}")
+    kept = [p for p in keep if p.startswith("/tmp/") and ".." not in p.split("/")]
     _ok(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP),
         "unshare")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     scratch = f"/scratches/{name}"
-    mount(scratch, "/scratch", None, MS_BIND | MS_REC)
+    holds = []
+    for k, path in enumerate(kept):   # held on the server's own /scratch until the run's /tmp is in place
+        hold = f"/scratch/.hold-{name}-{k}"
+        os.mkdir(hold)
+        mount(path, hold, None, MS_BIND | MS_REC)
+        holds.append(hold)
     mount(f"{scratch}/.tmp", "/tmp", None, MS_BIND)
+    for path, hold in zip(kept, holds):    # the grader made these folders, root's, in the run's /tmp
+        mount(hold, path, None, MS_BIND | MS_REC)
+        mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        umount(hold)
+        os.rmdir(hold)
+    mount(scratch, "/scratch", None, MS_BIND | MS_REC)
     umount("/scratches")
     mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={16 << 20},mode=1777")
     mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")
@@ -211,7 +224,7 @@ def _fork_run(header, fds, server):
             os.write(fd, b"0")
             os.close(fd)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        _own_namespaces(header["name"])
+        _own_namespaces(header["name"], header.get("keep", ()))
         init = os.fork()
         if init == 0:
             _init(header, out, status)
