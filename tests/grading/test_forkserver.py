@@ -32,6 +32,12 @@ print("env", sorted(os.environ))
 print("interfaces", [n for _, n in socket.if_nameindex()])
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print("loopback", s.getsockname()[0])
 open("/dev/shm/mark", "w").write("x"); open("/tmp/mark", "w").write("x")
+import lessonkit, sys
+for folder in (os.path.dirname(lessonkit.__file__), sys.prefix):
+    try:
+        open(os.path.join(folder, "planted"), "w"); print("WROTE", folder)
+    except OSError as e:
+        print("read-only", folder, e.errno)
 """
 
 
@@ -60,6 +66,7 @@ def test_a_run_is_pid_2_of_its_own_namespace_with_no_privilege_and_only_its_own_
     assert not any("sandboxes" in m or m.startswith("/scratches") for m in mounts), mounts
     assert eval(_field(text, "env")) == sorted(sandbox.SANDBOX_ENV)
     assert _field(text, "interfaces") == "['lo']" and _field(text, "loopback") == "127.0.0.1"
+    assert "WROTE" not in text and text.count("read-only ") == 2, text   # under /tmp too (a checkout there)
 
 
 def test_two_runs_at_once_see_nothing_of_each_other(bwrap, tmp_path):
