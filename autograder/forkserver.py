@@ -10,6 +10,7 @@ propagation), so a run's scratch appears there once mounted here; each fork keep
 own and unmounts the rest.
 """
 
+import array
 import contextlib
 import json
 import os
@@ -41,8 +42,8 @@ class ForkServer:
         self.sock = self._log = None
         self.owner = os.getpid()   # a forked process of the grader may use it, never stop it
         try:
-            _mount(self.root, self.root, MS_BIND)
-            _mount(None, self.root, MS_SHARED)   # the runs' scratch filesystems appear in the server
+            host.mount(self.root, self.root, flags=MS_BIND)
+            host.mount(None, self.root, flags=MS_SHARED)   # the runs' scratch filesystems appear in the server
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             self.sock, self._log = ours, tempfile.TemporaryFile()
             with theirs:
@@ -97,7 +98,7 @@ class ForkServer:
                                  "keep": list(keep)}).encode()
             with self._lock:
                 try:
-                    self.sock.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _ints(fds))])
+                    self.sock.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
                 except OSError:       # the server is gone: the caller's retry starts another
                     self.sock.close()
                     self.sock = None
@@ -198,17 +199,3 @@ class Forked:
     def _read(self):
         text = os.read(self.status, 32).decode(errors="replace").strip()
         self.code = int(text) if text.lstrip("-").isdigit() else -9   # no report: killed with the run
-
-
-def _ints(fds):
-    import array
-
-    return array.array("i", fds)
-
-
-def _mount(source, target, flags):
-    if host._libc.mount(None if source is None else bytes(source), bytes(target), None, flags, None) != 0:
-        import ctypes
-
-        code = ctypes.get_errno()
-        raise OSError(code, f"cannot mount {target}: {os.strerror(code)}")

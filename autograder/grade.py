@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -155,24 +154,22 @@ def execute_local(sources, cases, labels, context):
     calls in a fresh sandbox, again without a cell that stopped the interpreter (at
     most MAX_RETRIES times). Returns (RunResult, cells skipped, flags)."""
     flags, skip, cpu = [], set(), None
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        for attempt in range(MAX_RETRIES + 1):
-            scratch = Path(tmp) / f"run{attempt}"
-            result = _sandbox_run(sources, cases, scratch, skip, context, flags)
-            if result.cpu_seconds is not None:
-                cpu = result.cpu_seconds = (cpu or 0.0) + result.cpu_seconds
-            flags += _label_flags(result, labels)
-            # retry only when the process really died (a signal, an abnormal exit, or
-            # stopped by the grader): the progress file alone is the student's to forge
-            if result.died_in_cell is None or not result.events or attempt == MAX_RETRIES:
-                break
-            flags.append(f"cell {labels[result.died_in_cell]} stopped the interpreter; "
-                         "graded again without it")
-            skip.add(result.died_in_cell)
+    for attempt in range(MAX_RETRIES + 1):
+        result = _sandbox_run(sources, cases, skip, context, flags)
+        if result.cpu_seconds is not None:
+            cpu = result.cpu_seconds = (cpu or 0.0) + result.cpu_seconds
+        flags += _label_flags(result, labels)
+        # retry only when the process really died (a signal, an abnormal exit, or
+        # stopped by the grader): the progress file alone is the student's to forge
+        if result.died_in_cell is None or not result.events or attempt == MAX_RETRIES:
+            break
+        flags.append(f"cell {labels[result.died_in_cell]} stopped the interpreter; "
+                     "graded again without it")
+        skip.add(result.died_in_cell)
     return result, skip, flags
 
 
-def _sandbox_run(sources, cases, scratch, skip, context, flags):
+def _sandbox_run(sources, cases, skip, context, flags):
     """sandbox.run, telling the host's faults from the student's: an OSError (no space,
     an I/O error) is retried once; a runner that never reached its first cell is
     probed with a known-good program. If the probe fails too the batch stops: this
@@ -183,7 +180,7 @@ def _sandbox_run(sources, cases, scratch, skip, context, flags):
         if broken:
             raise NotGraded(broken[0])
         try:
-            result = sandbox.run(sources, cases, f"{scratch}-{attempt}", skip=skip, unsafe=unsafe,
+            result = sandbox.run(sources, cases, skip=skip, unsafe=unsafe,
                                  mpl_cache=context["mpl_cache"], lesson=lesson)
         except (OSError, sandbox.SandboxUnavailable, sandbox.host.HostError) as exc:
             if attempt:

@@ -175,6 +175,16 @@ MS_NOSUID, MS_NODEV = 2, 4
 MNT_DETACH = 2
 
 
+def mount(source, target, fstype=None, flags=0, data=None, what=None):
+    """mount(2), or OSError saying what could not be mounted (``what``, else the target)."""
+    def raw(value):
+        return None if value is None else os.fsencode(value)
+
+    if _libc.mount(raw(source), raw(target), raw(fstype), ctypes.c_ulong(flags), raw(data)) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"cannot mount {what or target}: {os.strerror(code)}", str(target))
+
+
 @contextlib.contextmanager
 def scratch_fs(folder, size=None, files=None):
     """A tmpfs of its own mounted on ``folder`` for one run: at most ``size`` bytes and
@@ -182,10 +192,8 @@ def scratch_fs(folder, size=None, files=None):
     Unmounted (and its contents gone) afterwards. Root only."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    options = f"size={size or SCRATCH_BYTES},nr_inodes={files or SCRATCH_FILES},mode=0700".encode()
-    if _libc.mount(b"tmpfs", bytes(folder), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, f"cannot mount the scratch filesystem: {os.strerror(code)}", str(folder))
+    mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={size or SCRATCH_BYTES},nr_inodes={files or SCRATCH_FILES},mode=0700", what="the scratch filesystem")
     try:
         yield folder
     finally:

@@ -98,15 +98,13 @@ def probe(lesson=None, unsafe=False, mpl_cache=None):
     comes back right. Grading runs this before a batch, and again when a run never
     reached its first cell, to tell a broken host from a hostile submission."""
     calls = [stored.StoredCase("probe_double", {"x": np.arange(3.0)}, np.zeros(()), [])]
-    with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
-        for attempt in range(2):    # a fork server found dead on the first is started again
-            try:
-                result = run(PROBE_PROGRAM, calls, Path(tmp) / "scratch", unsafe=unsafe, mpl_cache=mpl_cache,
-                             lesson=lesson)
-                break
-            except (OSError, host.HostError) as exc:
-                if attempt:
-                    raise SandboxUnavailable(f"the sandbox cannot start: {exc}") from exc
+    for attempt in range(2):    # a fork server found dead on the first is started again
+        try:
+            result = run(PROBE_PROGRAM, calls, unsafe=unsafe, mpl_cache=mpl_cache, lesson=lesson)
+            break
+        except (OSError, host.HostError) as exc:
+            if attempt:
+                raise SandboxUnavailable(f"the sandbox cannot start: {exc}") from exc
     output = result.output_tail.strip().splitlines()
     errors = [c["error"] for c in result.cells if c.get("error")]
     value, error = result.results.get(0, (None, "no result"))[:2]
@@ -254,13 +252,13 @@ def _limits(cgroup=None):
             resource.setrlimit(getattr(resource, f"RLIMIT_{name.upper()}"), (value, value))
 
 
-def run(cells, calls, scratch, skip=(), unsafe=False, mpl_cache=None, lesson=None):
+def run(cells, calls, scratch=None, skip=(), unsafe=False, mpl_cache=None, lesson=None):
     """Run ``cells`` (sources) then ``calls`` (lessonkit Cases: what = function name)
     in a fresh sandbox set up as for ``lesson``; return a RunResult.
 
     As root, the run's scratch filesystem (host.scratch_fs) is mounted under the fork
-    server's folder and unmounted once the results are read; otherwise ``scratch`` is
-    the run's folder."""
+    server's folder and unmounted once the results are read; otherwise the run's folder
+    is ``scratch``, or a temporary folder removed afterwards."""
     with _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson) as (start, scratch, cgroup):
         result = RunResult()
         started = time.monotonic()
@@ -291,6 +289,8 @@ def _prepared(cells, calls, scratch, skip, unsafe, mpl_cache, lesson):
             server = _fork_server(lesson, mpl_cache)
             name = f"run-{os.getpid()}-{next(_names)}"
             scratch = stack.enter_context(host.scratch_fs(server.root / name))
+        elif scratch is None:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grade-")))
         else:
             scratch = Path(scratch)
             scratch.mkdir(parents=True, exist_ok=True)

@@ -360,8 +360,8 @@ def test_an_infrastructure_failure_is_not_graded_never_a_zero(bwrap, tmp_path, m
         b.write(tmp_path / "subs" / name, "01_rnn", b.solved("01_rnn"))
     real_run = sandbox.run
 
-    def flaky(cells, cases, scratch, **kw):
-        if "/bob/" in str(scratch) or "bob" in threading.current_thread().name:
+    def flaky(cells, cases, scratch=None, **kw):
+        if "bob" in threading.current_thread().name:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_run(cells, cases, scratch, **kw)
 
