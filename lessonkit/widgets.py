@@ -17,7 +17,9 @@ slider sends its value when it is released (one redraw per move, none during a
 drag); the figure is drawn once per redraw, the constrained layout is worked out
 once per arrangement of panels and reused while only data and values change, and the
 figure's Axes and their tick objects are kept from one redraw to the next
-(:func:`recycling_figure`) instead of being built again.
+(:func:`recycling_figure`) instead of being built again; while a redraw is drawn each
+axis works out its ticks once (:class:`_TicksOnce`) and the renderer keeps each font's
+heights (:func:`_keep_font_heights`), with the same pixels as matplotlib alone draws.
 """
 
 import io
@@ -100,6 +102,7 @@ def render(fig, ratio=1.0, layout=None):
     # one canvas per figure: its renderer, and matplotlib's cache of text sizes tied
     # to it, live from one redraw to the next
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    _keep_font_heights(canvas.get_renderer())
     if layout is not None:
         layout.apply(fig, canvas)
     else:
@@ -109,6 +112,40 @@ def render(fig, ratio=1.0, layout=None):
     buffer = io.BytesIO()
     image.save(buffer, format="png", compress_level=1)
     return buffer.getvalue(), size
+
+
+def _keep_font_heights(renderer):
+    """Let the renderer answer matplotlib's question of each text's font heights (the
+    ascent, descent and line gap of its font, at this dpi) from what it answered before.
+
+    matplotlib looks the font up and reads its tables for every text's every layout
+    (~300 times a redraw of a three-panel figure: a tenth of the drawing); a renderer
+    that offers ``_get_font_height_metrics`` is asked instead. The answer is worked out
+    as matplotlib's text layout does it, once per font and size."""
+    if hasattr(renderer, "_get_font_height_metrics"):
+        return
+    from matplotlib.font_manager import fontManager, get_font
+
+    kept = {}
+
+    def heights(prop):
+        key = prop.copy()   # as matplotlib's own caches of text sizes key a font
+        if key not in kept:
+            kept[key] = None, None, None     # (matplotlib measures the text itself then)
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            for table_name, gap_key, ascent_key, descent_key in (
+                    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                    ("hhea", "lineGap", "ascent", "descent")):
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() \
+                    * renderer.dpi / 72
+                kept[key] = table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+                break
+        return kept[key]
+
+    renderer._get_font_height_metrics = heights
 
 
 def png_bytes(fig, dpi=CSS_DPI):
@@ -124,6 +161,62 @@ def _legend_width(legend):
     if getattr(legend, "_bbox_to_anchor", None) is None:
         return "inside"
     return max((len(t.get_text()) for t in legend.get_texts()), default=0)
+
+
+def _once(method, copy):
+    """``method`` (bound), worked out once for the same arguments; ``copy`` a result
+    for each caller (matplotlib's callers may change the boxes they are given)."""
+    kept = []
+
+    def once(*args, **kwargs):
+        for known, result in kept:
+            if len(known[0]) == len(args) and all(a is b or type(a) is list and a == b
+                                                  for a, b in zip(known[0], args)) and known[1] == kwargs:
+                return copy(result)
+        result = method(*args, **kwargs)
+        kept.append(((args, kwargs), result))
+        return copy(result)
+
+    return once
+
+
+def _frozen(box):
+    return None if box is None else box.frozen()
+
+
+def _frozen_pair(boxes):
+    return [box.frozen() for box in boxes[0]], [box.frozen() for box in boxes[1]]
+
+
+class _TicksOnce:
+    """While a figure whose panels do not move is drawn (and checked), each axis works out
+    its ticks, their label boxes and its bounding box once, and each spine its extent:
+    matplotlib asks again for each title's position, each axis label's, each spine's
+    (4-5 times a draw), and the answers cannot change until something is set anew.
+    Only for a draw without a layout engine, which would move the panels in between."""
+
+    METHODS = ((("_update_ticks", list), ("_get_ticklabel_bboxes", _frozen_pair),
+                ("get_tightbbox", _frozen)), (("get_window_extent", _frozen),))
+
+    def __init__(self, fig):
+        self.patched = []
+        for ax in fig.axes:
+            for owners, methods in ((ax._axis_map.values(), self.METHODS[0]),
+                                    (ax.spines.values(), self.METHODS[1])):
+                for owner in owners:
+                    for name, copy in methods:
+                        if name in vars(owner) or not hasattr(owner, name):
+                            continue
+                        setattr(owner, name, _once(getattr(owner, name), copy))
+                        self.patched.append((owner, name))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name in self.patched:
+            delattr(owner, name)
+        self.patched = []
 
 
 class Layout:
@@ -178,9 +271,11 @@ class Layout:
                 fig._suptitle.set_verticalalignment(self.suptitle[1])
             engine = fig.get_layout_engine()
             fig.set_layout_engine("none")
-            canvas.draw()
+            with _TicksOnce(fig):
+                canvas.draw()
+                fits = self.clipped or not self._sticks_out(fig, canvas.get_renderer())
             fig.set_layout_engine(engine)
-            if self.clipped or not self._sticks_out(fig, canvas.get_renderer()):
+            if fits:
                 return
         fig.set_layout_engine("constrained")
         canvas.draw()
