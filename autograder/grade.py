@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 
 # jsonschema, imported by nbformat, builds rfc3987_syntax's IRI grammar at import time (1-6 s
@@ -29,10 +30,11 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 from . import notebooks, sandbox, scan, submission  # noqa: E402
 from .calls import as_cases, calls_for, course_secret, seed_for  # noqa: E402
-from .gradebook import autograded_notebook, render_feedback, save_grades_batch, setup  # noqa: E402
+from .gradebook import autograded_notebook, setup  # noqa: E402
 from .graded import GRADED  # noqa: E402
 from .nbgrader_setup import ROOT  # noqa: E402
 from .verdict import CellVerdict, judge  # noqa: E402
+from .writer import Writer, write_json  # noqa: E402
 
 MAX_RETRIES = 3
 _worker = {}
@@ -72,14 +74,7 @@ def fingerprint(lesson, root=ROOT):
     return digest.hexdigest()[:16]
 
 
-def _quiet_nbgrader():
-    import warnings
-
-    warnings.filterwarnings("ignore", message="Object of type <Submitted")  # nbgrader's own
-
-
 def _init_worker(context):
-    _quiet_nbgrader()
     _worker.update(context)
 
 
@@ -134,7 +129,8 @@ def run_stage(student_dir, context, execute=None):
         verdicts = [CellVerdict(c.cell, c.function, False, f"✗ {sub.problem}", None, "unreadable")
                     for c in {c.cell: c for c in calls}.values()]
     nb = autograded_notebook(released, master, sub, verdicts, cell_log)
-    return {"sub": sub, "verdicts": verdicts, "nb": nb, "flags": list(dict.fromkeys(flags)), "cpu": cpu}
+    return {"sub": replace(sub, notebook=None), "verdicts": verdicts, "nb": nb,   # the notebook is in nb now
+            "flags": list(dict.fromkeys(flags)), "cpu": cpu}
 
 
 def _scan(sources, lesson):
@@ -195,65 +191,6 @@ def _sandbox_run(sources, cases, skip, context, flags):
             raise NotGraded(str(exc)) from exc
     flags.append("the sandboxed process stopped before its first cell was recorded, twice")
     return result
-
-
-def record_stage(judged, scores):
-    """Write one judged submission, whose grades are in the gradebook (``scores``),
-    where nbgrader expects it: autograded notebook, feedback; then its state file.
-    Runs in a recorder process."""
-    w = _worker
-    lesson, out = w["lesson"], Path(w["out"])
-    sub, verdicts, nb = judged["sub"], judged["verdicts"], judged["nb"]
-    graded_path = out / "autograded" / sub.student / lesson / f"{lesson}.ipynb"
-    graded_path.parent.mkdir(parents=True, exist_ok=True)
-    nbgrader_write(nb, graded_path)
-    render_feedback(nb, w["db_url"], lesson, sub.student, out / "feedback" / sub.student / lesson / f"{lesson}.html",
-                    scores=scores)
-    _copy_nbgrader_files(sub, lesson, out / "feedback" / sub.student / lesson)
-    state = {
-        "student_id": sub.student, "lesson": lesson, "notebook_sha256": w["hashes"][sub.student],
-        "fingerprint": w["fingerprint"], "problem": sub.problem,
-        "scores": {gid: list(v) for gid, v in scores.items()},
-        "messages": {v.grade_id: v.message for v in verdicts},
-        "mistakes": {v.grade_id: v.mistake for v in verdicts if v.mistake},
-        "flags": judged["flags"],
-        "sandbox_cpu_seconds": judged["cpu"],
-    }
-    _write_json(out / "state" / f"{sub.student}.json", state)
-    return state
-
-
-def save_batch(batch, db_url, lesson):
-    """Grades of ``batch`` ([(name, judged)]) into the gradebook in one transaction;
-    when it fails, one student at a time, so one bad notebook costs only its own
-    student. Returns {name: scores or the exception}."""
-    try:
-        return save_grades_batch([(name, judged["nb"]) for name, judged in batch], db_url, lesson)
-    except Exception:  # noqa: BLE001 - retried one by one below; each failure is reported
-        if len(batch) == 1:
-            raise
-    saved = {}
-    for name, judged in batch:
-        try:
-            saved[name] = save_grades_batch([(name, judged["nb"])], db_url, lesson)[name]
-        except Exception as exc:  # noqa: BLE001
-            saved[name] = exc
-    return saved
-
-
-def nbgrader_write(nb, path):
-    import nbformat
-
-    tmp = Path(str(path) + ".tmp")
-    nbformat.write(nb, str(tmp))
-    os.replace(tmp, path)
-
-
-def _write_json(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
-    os.replace(tmp, path)
 
 
 def _notebook_hash(student_dir, lesson):
@@ -318,25 +255,14 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
         raise GradingError(f"lesson {lesson} has no graded functions")
     if not submissions.is_dir():
         raise GradingError(f"no folder {submissions}")
+    if cluster is not None and unsafe:
+        raise GradingError("--cluster always sandboxes: it cannot be combined with --unsafe")
     steps = _progress(4, 0, progress, desc="preparing", unit="step")
     steps.set_postfix_str("matplotlib's font cache")
     out.mkdir(parents=True, exist_ok=True)
     mpl_cache = _mpl_cache(out)
     if cluster is None and not unsafe:
-        sandbox.prestart(lesson, mpl_cache)    # its imports, on another core, while this process makes its own
-    _preload()
-    steps.update(1)
-    steps.set_postfix_str("probe sandbox" if cluster is None else "each worker's probe sandbox")
-    if cluster is not None:
-        if unsafe:
-            raise GradingError("--cluster always sandboxes: it cannot be combined with --unsafe")
-        from .cluster import code_stamp
-
-        cluster.check(lesson, code_stamp())   # every worker probes its own sandbox
-    elif not unsafe:
-        sandbox.check_available(lesson, mpl_cache)
-    else:
-        sandbox.probe(lesson, unsafe=True, mpl_cache=mpl_cache)
+        sandbox.prestart(lesson, mpl_cache)    # its imports, on another core, while this process goes on
     steps.update(1)
     steps.set_postfix_str("gradebook and release")
     db_url, released = setup(lesson, out, root)
@@ -362,14 +288,30 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
             states[p.name] = old
         else:
             pending.append(p)
-    context = {"lesson": lesson, "out": str(out), "db_url": db_url, "unsafe": unsafe,
+    context = {"lesson": lesson, "unsafe": unsafe, "mpl_cache": mpl_cache, "secret": course_secret(out),
                "master_nb": notebooks.read(Path(root) / "source" / lesson / f"{lesson}.ipynb"),
-               "released_nb": notebooks.read(released), "fingerprint": stamp, "hashes": hashes,
-               "mpl_cache": mpl_cache, "secret": course_secret(out)}
+               "released_nb": notebooks.read(released)}
+    where = {"lesson": lesson, "out": str(out), "db_url": db_url, "fingerprint": stamp}
     steps.update(1)
-    steps.close()
-    if pending:
-        _grade_pending(pending, context, workers, states, len(students), progress, cluster)
+    with contextlib.ExitStack() as stack:
+        if pending:   # forked first: it imports nbgrader while the probe runs
+            writer = Writer()
+            stack.callback(writer.close)
+        steps.set_postfix_str("probe sandbox" if cluster is None else "each worker's probe sandbox")
+        if cluster is not None:
+            from .cluster import code_stamp
+
+            cluster.check(lesson, code_stamp())   # every worker probes its own sandbox
+        elif not unsafe:
+            sandbox.check_available(lesson, mpl_cache)   # also waits until the fork server is ready
+        else:
+            sandbox.probe(lesson, unsafe=True, mpl_cache=mpl_cache)
+        steps.update(1)
+        steps.close()
+        if pending:
+            pool = None if cluster is not None else _stage_pool(stack, context, workers, len(pending))
+            _grade_pending(pending, context, where, hashes, pool, writer, states, len(students), progress,
+                           cluster)
     ordered = [states[p.name] for p in students]
     from .lms import read as collected
 
@@ -385,7 +327,6 @@ GRADES_CSV = "course_grades.csv"
 writes in the folder it runs in and would otherwise overwrite."""
 
 BATCH_STUDENTS = 100     # at most this many students' grades in one gradebook transaction
-BATCH_SECONDS = 1.0      # and a batch waits at most this long for more
 
 
 def _stage_here(student_dir):
@@ -393,89 +334,73 @@ def _stage_here(student_dir):
     return run_stage(student_dir, _worker)
 
 
-def _preload():
-    """What the grading processes need, made once here so that they inherit it rather
-    than each import it: the feedback template's head, nbconvert's, nbgrader's and the
-    feedback's modules (one tiny page's parts rendered)."""
-    import nbgrader.preprocessors  # noqa: F401
-    import numpy.random  # noqa: F401
+def _stage_pool(stack, context, workers, pending):
+    """The grading processes (``2 × workers``: each mostly waits for its sandbox), forked
+    from this process, so they share its fork server and what it has imported."""
+    import numpy.random  # noqa: F401 - the inputs' generator: imported once, here
 
-    from .gradebook import _code_html, _markdown_html, _prepared_head
+    workers = max(1, min(workers or os.cpu_count() or 1, pending))
+    processes = min(2 * workers, pending)
+    pool = stack.enter_context(ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                                                   initializer=_init_worker, initargs=(context,)))
+    list(pool.map(abs, range(processes)))   # every process forked now
+    pool.window = 2 * processes   # submissions in flight
+    return pool
 
-    _prepared_head()
-    _markdown_html("*one* $x$")
-    _code_html("x = 1")
 
-
-def _grade_pending(pending, context, workers, states, total, progress, cluster=None):
-    """A pipeline. Grading processes (forked from this one: ``2 × workers``, since each
-    mostly waits for its sandbox, and they share this process's fork server) run each
-    submission in its sandbox and judge it; this process saves the judged submissions to
-    the gradebook in batches (one transaction each); the same processes then write the
-    autograded notebooks, feedback and state files. With ``cluster``, threads here send
-    the sandboxed runs to the cluster's workers (two per worker thread) and judge them,
-    and ``workers`` processes write."""
-    import time
-
-    _quiet_nbgrader()
-    workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
-    processes = workers if cluster is not None else min(2 * workers, len(pending))
-    window = 2 * (cluster.threads if cluster is not None else processes)   # submissions in flight
-    mp = multiprocessing.get_context("fork")
+def _grade_pending(pending, context, where, hashes, pool, writer, states, total, progress, cluster=None):
+    """A pipeline. The grading processes (``pool``) run each submission in its sandbox and
+    judge it, at most twice as many submissions in flight as processes; with ``cluster``,
+    threads here send the sandboxed runs to the cluster's workers (two per worker thread)
+    and judge them. The writer process saves what is judged to the gradebook and writes
+    the autograded notebooks, feedback and state files: one batch at a time, of what was
+    judged while it wrote the last (at most BATCH_STUDENTS), so this process never waits
+    for a transaction and feedback is recorded as the batch goes."""
     lesson = context["lesson"]
     bar = _progress(total, total - len(pending), progress)
     todo = list(reversed(pending))
-    with ProcessPoolExecutor(processes, mp_context=mp, initializer=_init_worker,
-                             initargs=(context,)) as pool, contextlib.ExitStack() as stack:
-        # start the processes before any thread of ours exists: forking a threaded process is unsafe
-        list(pool.map(abs, range(processes)))
-        from . import report  # noqa: F401 - matplotlib, for the report at the end: here, while they grade
+    with contextlib.ExitStack() as stack:
         if cluster is not None:
+            window = 2 * cluster.threads
             threads = stack.enter_context(ThreadPoolExecutor(min(window, len(pending))))
 
             def stage(path):
                 return threads.submit(run_stage, str(path), context, cluster.execute)
         else:
+            window = pool.window
+
             def stage(path):
                 return pool.submit(_stage_here, str(path))
-        running, recording, batch, since = {}, {}, [], None
-        while todo or running or recording or batch:
+        from . import report  # noqa: F401 - matplotlib, for the report at the end: here, while they grade
+        running, writing, batch = {}, {}, []
+        while todo or running or writing or batch:
             while todo and len(running) < window:
                 path = todo.pop()
                 running[stage(path)] = path.name
-            left = None if not batch else max(0.0, since + BATCH_SECONDS - time.monotonic())
-            done = set()
-            if running or recording:
-                done, _ = wait(set(running) | set(recording), timeout=left, return_when=FIRST_COMPLETED)
+            if batch and not writing:
+                sent, batch = batch[:BATCH_STUDENTS], batch[BATCH_STUDENTS:]
+                writing[writer.submit(sent, where)] = [name for name, _ in sent]
+                continue
+            done, _ = wait(set(running) | set(writing), return_when=FIRST_COMPLETED)
             for future in done:
                 if future in running:
                     name = running.pop(future)
                     try:
-                        batch.append((name, future.result()))
-                        since = since or time.monotonic()
+                        batch.append((name, {**future.result(), "notebook_sha256": hashes[name]}))
                     except Exception as exc:  # noqa: BLE001 - the batch goes on; reported
-                        states[name] = _failed(name, lesson, exc, context["out"])
+                        states[name] = _failed(name, lesson, exc, where["out"])
                         bar.update(1)
-                else:
-                    name = recording.pop(future)
-                    try:
-                        states[name] = future.result()
-                    except Exception as exc:  # noqa: BLE001
-                        states[name] = _failed(name, lesson, exc, context["out"])
-                    bar.update(1)
-            if batch and (len(batch) >= BATCH_STUDENTS or not (running or todo)
-                          or time.monotonic() - since >= BATCH_SECONDS):
+                    continue
+                names = writing.pop(future)
                 try:
-                    saved = save_batch(batch, context["db_url"], lesson)
-                except Exception as exc:  # noqa: BLE001
-                    saved = {name: exc for name, _ in batch}
-                for name, judged in batch:
-                    if isinstance(saved[name], Exception):
-                        states[name] = _failed(name, lesson, saved[name], context["out"])
-                        bar.update(1)
-                    else:
-                        recording[pool.submit(record_stage, judged, saved[name])] = name
-                batch, since = [], None
+                    answers = future.result()
+                except Exception as exc:  # noqa: BLE001 - the writer stopped: these are not graded
+                    answers = {name: f"{type(exc).__name__}: {exc}" for name in names}
+                for name in names:
+                    answer = answers[name]
+                    states[name] = (answer if isinstance(answer, dict)
+                                    else _failed(name, lesson, NotGraded(answer), where["out"]))
+                    bar.update(1)
     bar.close()
 
 
@@ -486,7 +411,7 @@ def _failed(name, lesson, exc, out):
     state = {"student_id": name, "lesson": lesson, "scores": {}, "flags": [],
              "error": f"not graded: {cause}", "not_graded": cause}
     try:
-        _write_json(Path(out) / "state" / f"{name}.json", state)
+        write_json(Path(out) / "state" / f"{name}.json", state)
     except OSError:
         pass   # a full disk: the state is still in course_grades.csv and the command's exit status
     return state
@@ -500,6 +425,7 @@ def not_graded(states):
 def _progress(total, done, enabled, desc="grading", unit="student"):
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0   # no monitor thread: the grader forks after its first bar
     return tqdm(total=total, initial=done, unit=unit, desc=desc, disable=not enabled, file=sys.stderr)
 
 
@@ -515,21 +441,6 @@ def _graded_cells(released_path):
     nb = notebooks.read(released_path)
     return [(notebooks.grade_id(c), c.metadata.nbgrader.get("points", 0)) for c in nb.cells
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
-
-
-def _copy_nbgrader_files(sub, lesson, feedback_dir):
-    """nbgrader's timestamp and submission secret beside the feedback page, as nbgrader's
-    generate_feedback leaves them, so ``nbgrader release_feedback`` can release it
-    through the exchange (docs/hub.md). Regular files only, and small."""
-    for name in submission.NBGRADER_FILES:
-        source = sub.root / lesson / name
-        if not source.is_file() or source.is_symlink():
-            continue
-        try:
-            data = submission.read_regular(source, limit=4096, base=sub.root)
-        except (submission.Unreadable, OSError):
-            continue
-        submission.write_regular(feedback_dir / name, data)
 
 
 def csv_safe(cell):

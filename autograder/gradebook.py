@@ -29,7 +29,7 @@ from pathlib import Path
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from . import notebooks
-from .nbgrader_setup import course_config, fast_gradebook_creation, put_tools_on_path
+from .nbgrader_setup import COURSE_ID, course_config, fast_gradebook_creation, put_tools_on_path
 
 CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
        "style-src 'unsafe-inline'; img-src data:; font-src data:; form-action 'none'; base-uri 'none'\">")
@@ -57,7 +57,7 @@ class DeadlineExceeded(Exception):
 @contextlib.contextmanager
 def deadline(seconds, what):
     """Raise DeadlineExceeded in the block after ``seconds`` (main thread only: the
-    recorders are processes whose work runs there; elsewhere no deadline is set)."""
+    writer is a process whose work runs there; elsewhere no deadline is set)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -243,9 +243,20 @@ def _verdict_output(verdict, sub):
     return new_output("error", ename="CheckFailed", evalue=verdict.message, traceback=[verdict.message])
 
 
+def open_gradebook(db_url):
+    """nbgrader's Gradebook on ``db_url`` (a context manager). A grading run keeps one
+    open for all its batches: SQLAlchemy compiles each of nbgrader's queries once per
+    engine, and a Gradebook per batch compiled them all again (about 60 % of a small
+    batch's time)."""
+    from nbgrader.api import Gradebook
+
+    return Gradebook(db_url, course_id=COURSE_ID)
+
+
 def save_grades(nb, db_url, lesson, student):
     """Record one autograded notebook's scores in the gradebook (nbgrader's own code)."""
-    return save_grades_batch([(student, nb)], db_url, lesson)[student]
+    with open_gradebook(db_url) as gb:
+        return save_grades_batch([(student, nb)], gb, lesson)[student]
 
 
 class _Deferred:
@@ -286,20 +297,17 @@ def _save_cells(nb, submitted, log):
                 comment.auto_comment = None
 
 
-def save_grades_batch(items, db_url, lesson):
-    """Record the scores of ``items`` ([(student, autograded notebook)]) in the gradebook
-    in one transaction, with nbgrader's Gradebook (students, submissions) and
-    SaveAutoGrades' rules for each cell; return {student: {grade_id: (score, max_score)}}
-    as read back from it. Nothing is kept if any student's notebook fails (the caller
-    then saves them one by one)."""
+def save_grades_batch(items, gb, lesson):
+    """Record the scores of ``items`` ([(student, autograded notebook)]) in the open
+    Gradebook ``gb`` (see open_gradebook) in one transaction, with nbgrader's Gradebook
+    (students, submissions) and SaveAutoGrades' rules for each cell; return
+    {student: {grade_id: (score, max_score)}} as read back from it. Nothing is kept if
+    any student's notebook fails (the caller then saves them one by one)."""
     import logging
-
-    from nbgrader.api import Gradebook
 
     log = logging.getLogger("autograder.gradebook")
     scores, rows = {}, []
-    with deadline(SAVE_SECONDS + len(items), "saving the grades"), \
-            Gradebook(db_url, course_id="lstm-gate-by-gate") as gb:
+    with deadline(SAVE_SECONDS + len(items), "saving the grades"):
         session = gb.db
         gb.db = _Deferred(session)
         try:
@@ -381,9 +389,7 @@ def _feedback_exporter():
 
 def read_scores(db_url, lesson, student):
     """{grade_id: (score, max_score)} of one student, from the gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url, course_id="lstm-gate-by-gate") as gb:
+    with open_gradebook(db_url) as gb:
         sub = gb.find_submission_notebook(lesson, lesson, student)
         return {g.name: (g.score, g.max_score) for g in sub.grades}
 

@@ -12,13 +12,14 @@ from pathlib import Path
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+COURSE_ID = "lstm-gate-by-gate"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 
 def configure(c, root=ROOT, db_url=None):
     """Fill traitlets config ``c`` for a course rooted at ``root``."""
     c.CourseDirectory.root = str(root)
-    c.CourseDirectory.course_id = "lstm-gate-by-gate"
+    c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = "source"
     c.CourseDirectory.release_directory = "lessons"
     c.CourseDirectory.db_url = db_url or f"sqlite:///{Path(root) / 'gradebook.db'}"

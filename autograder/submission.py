@@ -79,7 +79,7 @@ def _is_link(path):
 
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 """What ``nbgrader collect`` puts beside a notebook: not the student's files, and what
-``nbgrader release_feedback`` needs beside the feedback page (see grade.record_stage)."""
+``nbgrader release_feedback`` needs beside the feedback page (see writer.record)."""
 
 
 def find(student_dir, lesson):

@@ -403,7 +403,7 @@ def test_natural_code_is_not_taken_for_a_copy_of_given_code(lesson, source):
 @pytest.mark.parametrize("kind", ["link", "huge", "folder", "fifo", "plain"])
 def test_nbgrader_files_are_copied_only_when_small_regular_files(tmp_path, kind):
     from autograder import submission
-    from autograder.grade import _copy_nbgrader_files
+    from autograder.writer import copy_nbgrader_files
 
     root = tmp_path / "subs" / "s1"
     (root / L).mkdir(parents=True)
@@ -425,7 +425,7 @@ def test_nbgrader_files_are_copied_only_when_small_regular_files(tmp_path, kind)
     out = tmp_path / "feedback"
     out.mkdir()
     start = time.monotonic()
-    _copy_nbgrader_files(sub, L, out)
+    copy_nbgrader_files(sub, L, out)
     assert time.monotonic() - start < 5
     copied = sorted(p.name for p in out.iterdir())
     if kind == "plain":
