@@ -66,6 +66,8 @@ def main(argv=None):
         print(f"stored cases rewritten: {', '.join(changed) or 'none (all up to date)'}; "
               "student versions regenerated")
     elif args.command == "grade":
+        if not args.unsafe and args.cluster is None:
+            _prestart(args.lesson, args.out)
         from .grade import GradingError
         from .grade import grade as run_grade
         from .sandbox import SandboxUnavailable
@@ -100,6 +102,19 @@ def main(argv=None):
         print(f"placed {placed} notebooks in {args.out}")
         return 1 if problems and not placed else 0
     return 0
+
+
+def _prestart(lesson, out):
+    """The lesson's fork server, started before the grader imports what it needs, so that
+    its own imports (numpy, matplotlib, lessonkit) run beside those; ``grade`` reuses it.
+    Any problem is left for the grader's probe to report."""
+    if (Path(__file__).resolve().parent.parent / "source" / lesson / f"{lesson}.ipynb").is_file():
+        from . import sandbox
+
+        try:
+            sandbox.prestart(lesson, sandbox.font_cache(out))
+        except (OSError, sandbox.SandboxUnavailable):
+            pass
 
 
 if __name__ == "__main__":

@@ -90,13 +90,14 @@ def worker_check(lesson, stamp):
 def run_on_worker(sources, cases, labels, lesson):
     """The task: one submission's sandboxed run on this worker (``grade.execute_local``,
     never unsandboxed). Returns (RunResult, cells skipped, flags)."""
-    from .grade import _mpl_cache, execute_local
+    from . import sandbox
+    from .grade import execute_local
 
     where = _where()
     if not shutil.which("bwrap"):
         raise WorkerRefused(where, _no_bwrap_message(where))
     if "mpl_cache" not in _worker_state:
-        _worker_state["mpl_cache"] = _mpl_cache(tempfile.mkdtemp(prefix="lstm-grade-worker-"))
+        _worker_state["mpl_cache"] = sandbox.font_cache(tempfile.mkdtemp(prefix="lstm-grade-worker-"))
     context = {"lesson": lesson, "unsafe": False, "mpl_cache": _worker_state["mpl_cache"],
                "broken": _worker_state.setdefault(("broken", lesson), [])}
     return execute_local(sources, cases, labels, context)

@@ -55,9 +55,11 @@ class ForkServer:
             raise
 
     def ready(self):
-        """Wait until the server has made its imports; raise OSError with its last line if it cannot."""
+        """Wait until the server has made its imports; raise OSError with its last line if it cannot.
+        Only its owner waits: the one "ready" is its to read, and a forked process's
+        requests queue in the socket until the server reads them."""
         with self._lock:
-            if self._log is None:
+            if self._log is None or os.getpid() != self.owner:
                 return
             self.sock.settimeout(START_SECONDS)
             try:

@@ -16,7 +16,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import subprocess
 import sys
 import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -203,30 +202,6 @@ def _notebook_hash(student_dir, lesson):
         return "unreadable"
 
 
-def _mpl_cache(out):
-    """Build matplotlib's font cache once per machine and matplotlib version (in the
-    user's cache folder, else in ``out``), so each sandbox starts without rebuilding it."""
-    import importlib.metadata
-
-    from .gradebook import cache_dir
-
-    version = importlib.metadata.version("matplotlib")
-    for cache in (cache_dir(f"matplotlib-{version}"), Path(out) / ".cache" / "matplotlib"):
-        if cache is None:
-            continue
-        if any(cache.glob("fontlist-*.json")):
-            return str(cache)
-        try:
-            cache.mkdir(parents=True, exist_ok=True)
-            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
-                           env={**os.environ, "MPLCONFIGDIR": str(cache)}, check=True)
-        except (OSError, subprocess.CalledProcessError):
-            continue
-        if any(cache.glob("fontlist-*.json")):
-            return str(cache)
-    raise GradingError("matplotlib's font cache cannot be built (no writable cache folder)")
-
-
 def grade(lesson, submissions, out, workers=None, force=False, unsafe=False, root=ROOT, progress=True,
           cluster=None):
     """Grade every student folder in ``submissions``; return their states, sorted by student.
@@ -260,7 +235,7 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
     steps = _progress(4, 0, progress, desc="preparing", unit="step")
     steps.set_postfix_str("matplotlib's font cache")
     out.mkdir(parents=True, exist_ok=True)
-    mpl_cache = _mpl_cache(out)
+    mpl_cache = sandbox.font_cache(out)
     if cluster is None and not unsafe:
         sandbox.prestart(lesson, mpl_cache)    # its imports, on another core, while this process goes on
     steps.update(1)

@@ -29,6 +29,7 @@ from pathlib import Path
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from . import notebooks
+from .host import cache_dir
 from .nbgrader_setup import COURSE_ID, course_config, fast_gradebook_creation, put_tools_on_path
 
 CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -101,25 +102,6 @@ def _cap(cell):
         if _truncated(cut):
             cell["source"] = cut.source
             cell.setdefault("metadata", {})["autograder"] = cut.metadata["autograder"]
-
-
-def cache_dir(*parts):
-    """A folder of the grader's own cache (``$XDG_CACHE_HOME`` or ~/.cache, then
-    lstm-gate-by-gate/...), private to the grader (mode 0700, not a link), or None."""
-    from .host import HostError, private_dir
-
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):   # made 0755 by an earlier version of the grader
-            if (folder / "lstm-gate-by-gate").stat().st_uid == os.geteuid():
-                os.chmod(folder / "lstm-gate-by-gate", 0o700)
-        folder = private_dir(folder / "lstm-gate-by-gate")
-        for part in parts:
-            folder = private_dir(folder / part)
-    except (OSError, HostError):
-        return None
-    return folder
 
 
 def _release_key(lesson, source):

@@ -219,6 +219,28 @@ def _fork_server(lesson, mpl_cache, wait=True):
     return server
 
 
+def font_cache(out):
+    """Build matplotlib's font cache once per machine and matplotlib version (in the
+    user's cache folder, else in ``out``), so each sandbox starts without rebuilding it."""
+    import importlib.metadata
+
+    version = importlib.metadata.version("matplotlib")
+    for cache in (host.cache_dir(f"matplotlib-{version}"), Path(out) / ".cache" / "matplotlib"):
+        if cache is None:
+            continue
+        if any(cache.glob("fontlist-*.json")):
+            return str(cache)
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                           env={**os.environ, "MPLCONFIGDIR": str(cache)}, check=True)
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        if any(cache.glob("fontlist-*.json")):
+            return str(cache)
+    raise SandboxUnavailable("matplotlib's font cache cannot be built (no writable cache folder)")
+
+
 def prestart(lesson, mpl_cache=None):
     """Start the fork server for ``lesson`` now, so that its imports overlap the
     grader's own; a server that cannot start is reported by the probe."""

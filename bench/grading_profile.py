@@ -53,7 +53,6 @@ def main():
     start = time.perf_counter()
     from autograder import gradebook, notebooks, sandbox, submission
     from autograder.calls import as_cases, calls_for, seed_for
-    from autograder.grade import _mpl_cache
     from autograder.nbgrader_setup import ROOT as COURSE
     from autograder.verdict import judge
     from tests.grading import builders as b
@@ -64,7 +63,7 @@ def main():
     start = time.perf_counter()
     db_url, released_path = gradebook.setup(LESSON, work / "out", COURSE)
     once["gradebook and release (nbgrader generate_assignment)"] = time.perf_counter() - start
-    mpl = _mpl_cache(work / "out")
+    mpl = sandbox.font_cache(work / "out")
     start = time.perf_counter()
     sandbox.check_available(LESSON, mpl)
     once["the fork server's start (its imports) and the probe sandbox"] = time.perf_counter() - start
