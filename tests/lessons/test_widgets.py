@@ -49,9 +49,9 @@ def test_explorers_redraw_when_a_slider_moves(lesson):
 @pytest.mark.parametrize("lesson", [name for name in LESSONS if name != "00_index"])
 def test_the_image_sent_is_the_figure_as_matplotlib_draws_it(lesson):
     """The shortcuts of a redraw (each axis works out its ticks once a draw, the renderer
-    keeps each font's heights and each text's glyph layout) change no pixel: after every slider move, the image sent
-    is the one matplotlib alone draws of the same figure, with its panels where they
-    are, on a new canvas."""
+    keeps each font's heights, each text's glyph layout and each glyph's bitmap) change no
+    pixel: after every slider move, the image sent is the one matplotlib alone draws of
+    the same figure, with its panels where they are, on a new canvas."""
     import io
 
     from PIL import Image
