@@ -11,7 +11,8 @@ arrays and a JSON description, or an error. A call with replays (lessonkit.repla
 recorded answers in place of the functions it calls. Both input files are removed
 before any of the submission's code runs. Each graded function's calls run in a forked child
 with a limit on its CPU time, so a function that hangs or kills its process loses only its
-own results.
+own results; its replayed calls run first, so the student's function it calls cannot take
+those with it.
 """
 
 import contextlib
@@ -29,7 +30,7 @@ import warnings
 # the wall-clock limits only stop code that waits (a sleep, a blocked read).
 CELL_CPU_SECONDS = 20
 CELL_WALL_SECONDS = 60
-FUNCTION_CPU_SECONDS = 10   # all of one graded function's calls
+FUNCTION_CPU_SECONDS = 10   # all of one graded function's calls (and as much again for its replayed ones)
 FUNCTION_WALL_SECONDS = 60
 PRINT_LIMIT = 20_000
 
@@ -179,10 +180,14 @@ def main(workdir):
     with open("progress", "w") as f:
         f.write("calls")
 
-    by_function = {}   # the replayed runs apart: a called function that hangs cannot take them with it
+    by_function = {}
     for index, case in enumerate(calls):
-        by_function.setdefault((case.what, bool(case.replays)), []).append(index)
+        by_function.setdefault(case.what, []).append(index)
     for indices in by_function.values():
+        # the replayed calls first: a called function of the student's that hangs or kills the
+        # process stops only the calls that run it, after the replayed ones' results are written
+        indices.sort(key=lambda index: not calls[index].replays)
+        budget = FUNCTION_CPU_SECONDS * len({bool(calls[index].replays) for index in indices})
         pid = os.fork()
         if pid == 0:  # the child makes this function's calls, then leaves at once
             try:
@@ -195,7 +200,7 @@ def main(workdir):
                 used = resource.getrusage(resource.RUSAGE_SELF)
                 # RLIMIT_CPU counts this child's own time: SIGXCPU, then SIGKILL at the hard limit
                 resource.setrlimit(resource.RLIMIT_CPU, (min(hard, int(used.ru_utime + used.ru_stime)
-                                                             + FUNCTION_CPU_SECONDS), hard))
+                                                             + budget), hard))
                 for index in indices:
                     call_function(namespace, calls[index], os.path.join("results", f"{index}.npz"))
             finally:

@@ -75,6 +75,7 @@ def lesson06(bwrap, tmp_path_factory):
         "renamed_einsum": b.solved(L06, {"lstm_cell": RENAMED_EINSUM_CELL}),
         "wrong_cell": b.solved(L06, {"lstm_cell": SWAPPED_GATES_CELL}),
         "in_place_cell": b.solved(L06, {"lstm_cell": IN_PLACE_CELL}),
+        "exiting_cell": b.solved(L06, {"lstm_cell": b.body(L06, "lstm_cell", "import os\nos._exit(1)")}),
     })
     first = {s["student_id"]: s for s in grade(L06, root / "subs", root / "out", progress=False)}
     again = {s["student_id"]: s for s in grade(L06, root / "subs", root / "out", force=True, progress=False)}
@@ -98,6 +99,14 @@ def test_a_right_loop_over_a_wrong_cell_loses_only_the_cells_points(lesson06, st
         assert "The fault is in your lstm_cell" in state["messages"][cell]
     if student == "in_place_cell":
         assert "in place" in state["messages"]["check_lstm_cell"]
+
+
+def test_a_cell_that_kills_its_process_costs_the_loop_over_it_nothing(lesson06):
+    """lstm_forward's calls with the right lstm_cell replayed run before those that call
+    the student's, so a cell that ends the process takes only the cell's points."""
+    state = lesson06[0]["exiting_cell"]
+    assert _scores(state, "lstm_cell") == {"check_lstm_cell": 0, "hidden_lstm_cell": 0}, state["messages"]
+    assert _scores(state, "lstm_forward") == {"check_lstm_forward": 1, "hidden_lstm_forward": 2}, state["messages"]
 
 
 @pytest.mark.parametrize("student", ["float32", "renamed_einsum", "wrong_cell"])
