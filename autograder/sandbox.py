@@ -420,6 +420,8 @@ def _drain(proc, result, scratch):
             result.events.append(f"was killed by signal {name}")
     elif code not in (0, 3):
         result.events.append(f"left the interpreter with exit code {code}")
+    elif _progress(scratch).isdigit():   # the runner's own exit codes, but it never reached the calls
+        result.events.append(f"left the interpreter inside a cell (exit code {code})")
 
 
 def _collect(scratch, calls, result):

@@ -144,10 +144,12 @@ for case in stored.load("rnn_cell"):
 return np.zeros((memory.shape[0], W.shape[1]))""")}), None, WRONG, "imports the course's checking code"),
     "os_exit_in_cell": (lambda: solved_plus("import os\nos._exit(1)", after="first_event_influence"), None, 9,
                         "stopped the interpreter"),
-    # a "successful" exit is not a death the grader can tell from a forged progress file:
-    # not retried, so the calls after it never ran
+    # a "successful" exit, or the runner's own failure code, inside a cell: the runner never
+    # wrote "done" over that cell's number, so it died there (a call cannot forge it)
     "os_exit_zero_in_cell": (lambda: solved_plus("from os import _exit\n_exit(0)", after="first_event_influence"),
-                             None, 0, "calls os._exit"),
+                             None, 9, "stopped the interpreter"),
+    "os_exit_three_in_cell": (lambda: solved_plus("import os\nos._exit(3)", after="first_event_influence"),
+                              None, 9, "stopped the interpreter"),
     "forged_progress_file": (lambda: solved_plus(
         "_real_rnn_cell = rnn_cell\ndef rnn_cell(*args, **kwargs):\n"
         "    with open('progress', 'w') as f:\n        f.write('0')\n    return _real_rnn_cell(*args, **kwargs)",
