@@ -73,6 +73,43 @@ def test_the_image_sent_is_the_figure_as_matplotlib_draws_it(lesson):
                 assert np.array_equal(sent, plain), f"{lesson} {gid} {name}={value}: the image differs"
 
 
+def test_a_redraw_works_out_each_axis_ticks_once_and_keeps_its_glyphs(monkeypatch):
+    """The shortcuts are taken with the matplotlib of requirements.txt (each one falls back
+    to matplotlib's own way, silently, with another): in a redraw whose panels stay put,
+    each axis computes its ticks once, and the renderer lays out and renders no text it
+    drew in the last redraw."""
+    from matplotlib.axis import Axis
+    from matplotlib.ft2font import FT2Font
+
+    explosion = {e.draw.__name__: e for _, e in explorers(master("08_lstm_vs_rnn"))}["draw_explosion"]
+    explosion.widget()
+    explosion.update(w=1.55)
+    explosion.update(w=1.5)          # both values drawn once: the next moves redraw what was drawn
+    renderer = explosion.figure.canvas.get_renderer()
+    assert {"_get_font_height_metrics", "draw_text", "_draw_text_glyphs_and_boxes"} <= set(vars(renderer))
+    counts = {"ticks": {}, "layouts": 0, "glyphs": 0}
+    ticks, layout, glyph = Axis._update_ticks, FT2Font._layout, FT2Font._render_glyph
+
+    def counted_ticks(self):
+        counts["ticks"][id(self)] = counts["ticks"].get(id(self), 0) + 1
+        return ticks(self)
+
+    def counted(name, method):
+        def call(self, *args, **kwargs):
+            counts[name] += 1
+            return method(self, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(Axis, "_update_ticks", counted_ticks)
+    monkeypatch.setattr(FT2Font, "_layout", counted("layouts", layout))
+    monkeypatch.setattr(FT2Font, "_render_glyph", counted("glyphs", glyph))
+    passes = explosion.layout.passes
+    explosion.update(w=1.55)
+    assert explosion.layout.passes == passes and len(counts["ticks"]) == 6, "a redraw without a layout pass"
+    assert set(counts["ticks"].values()) == {1}, counts["ticks"]
+    assert counts["layouts"] == 0 and counts["glyphs"] == 0, counts
+
+
 @pytest.mark.parametrize("lesson", [name for name in LESSONS if name != "00_index"])
 def test_blank_lesson_explorers_ask_for_the_function(lesson):
     for gid, explorer in explorers(student(lesson)):
