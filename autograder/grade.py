@@ -284,9 +284,9 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
         steps.update(1)
         steps.close()
         if pending:
-            pool = None if cluster is not None else _stage_pool(stack, context, workers, len(pending))
-            _grade_pending(pending, context, where, hashes, pool, writer, states, len(students), progress,
-                           cluster)
+            pool, processes = (None, 0) if cluster is not None else _stage_pool(stack, context, workers, len(pending))
+            _grade_pending(pending, context, where, hashes, pool, processes, writer, states, len(students),
+                           progress, cluster)
     ordered = [states[p.name] for p in students]
     from .lms import read as collected
 
@@ -319,12 +319,12 @@ def _stage_pool(stack, context, workers, pending):
     pool = stack.enter_context(ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
                                                    initializer=_init_worker, initargs=(context,)))
     list(pool.map(abs, range(processes)))   # every process forked now
-    pool.window = 2 * processes   # submissions in flight
-    return pool
+    return pool, processes
 
 
-def _grade_pending(pending, context, where, hashes, pool, writer, states, total, progress, cluster=None):
-    """A pipeline. The grading processes (``pool``) run each submission in its sandbox and
+def _grade_pending(pending, context, where, hashes, pool, processes, writer, states, total, progress,
+                   cluster=None):
+    """A pipeline. The grading processes (``pool``, of ``processes``) run each submission in its sandbox and
     judge it, at most twice as many submissions in flight as processes; with ``cluster``,
     threads here send the sandboxed runs to the cluster's workers (two per worker thread)
     and judge them. The writer process saves what is judged to the gradebook and writes
@@ -342,7 +342,7 @@ def _grade_pending(pending, context, where, hashes, pool, writer, states, total,
             def stage(path):
                 return threads.submit(run_stage, str(path), context, cluster.execute)
         else:
-            window = pool.window
+            window = 2 * processes
 
             def stage(path):
                 return pool.submit(_stage_here, str(path))
