@@ -79,6 +79,41 @@ def test_killed_run_resumes_without_losing_or_duplicating(bwrap, tmp_path):
     assert {r["student_id"]: float(r["score"]) for r in exported} == {s: float(r["score"]) for s, r in rows.items()}
 
 
+def test_a_writer_that_dies_leaves_its_students_not_graded_and_a_rerun_grades_them(bwrap, tmp_path):
+    """The gradebook writer is one process: killed midway, the students it had not
+    recorded are the grader's failure (never a 0), and the next run grades them."""
+    import multiprocessing
+    import threading
+
+    from autograder.grade import not_graded
+
+    n = 16
+    _class(tmp_path / "subs", n)
+    state = tmp_path / "out" / "state"
+
+    def kill_the_writer():
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and len(list(state.glob("*.json"))) < 1:
+            time.sleep(0.01)
+        for child in multiprocessing.active_children():
+            if child.name == "gradebook writer":
+                os.kill(child.pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_the_writer)
+    killer.start()
+    states = grade(L01, tmp_path / "subs", tmp_path / "out", workers=1, progress=False)
+    killer.join()
+    failed = dict(not_graded(states))
+    assert 0 < len(failed) < n, "the writer should have been killed midway"
+    assert all("gradebook writer stopped" in cause for cause in failed.values()), failed
+    assert all(s.get("scores") for s in states if s["student_id"] not in failed)
+
+    again = grade(L01, tmp_path / "subs", tmp_path / "out", workers=1, progress=False)
+    assert not not_graded(again)
+    rows = _grades(tmp_path / "out")
+    assert [rows[f"s{k:02d}"]["score"] for k in range(n)] == ["9", "0"] * (n // 2)
+
+
 def test_command_line_help_and_refusals(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "autograder", *a],  # noqa: E731
                                     capture_output=True, text=True)
