@@ -287,13 +287,17 @@ class _TicksOnce:
     its ticks, their label boxes and its bounding box once, and each spine its extent:
     matplotlib asks again for each title's position, each axis label's, each spine's
     (4-5 times a draw), and the answers cannot change until something is set anew.
-    Only for a draw without a layout engine, which would move the panels in between."""
+    Only for a draw without a layout engine, which would move the panels in between, and
+    not for a figure with twin axes or a fixed aspect: an Axes then sets its limits when
+    it is drawn, after a twin's title may have asked for its ticks."""
 
     METHODS = ((("_update_ticks", list), ("_get_ticklabel_bboxes", _frozen_pair),
                 ("get_tightbbox", _frozen)), (("get_window_extent", _frozen),))
 
     def __init__(self, fig):
         self.patched = []
+        if any(ax.get_aspect() != "auto" or len(ax._twinned_axes.get_siblings(ax)) > 1 for ax in fig.axes):
+            return
         for ax in fig.axes:
             for owners, methods in ((ax._axis_map.values(), self.METHODS[0]),
                                     (ax.spines.values(), self.METHODS[1])):
