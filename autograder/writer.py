@@ -59,7 +59,7 @@ class Writer:
                     return future
                 except (OSError, ValueError) as exc:
                     self._waiting.remove(future)
-                    self._stopped = WriterStopped(f"the gradebook writer cannot be reached: {exc}")
+                    self._stopped = WriterStopped(f"the gradebook writer stopped ({exc})")
         future.set_exception(self._stopped)
         return future
 
