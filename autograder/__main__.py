@@ -81,6 +81,9 @@ def main(argv=None):
         except (GradingError, SandboxUnavailable) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt:
+            print("interrupted: the same command resumes with the students not yet graded", file=sys.stderr)
+            return 130
         from .grade import not_graded
 
         failed = not_graded(states)

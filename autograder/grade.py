@@ -16,6 +16,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -74,6 +75,7 @@ def fingerprint(lesson, root=ROOT):
 
 
 def _init_worker(context):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the main process's: it stops the pool
     _worker.update(context)
 
 
@@ -316,8 +318,9 @@ def _stage_pool(stack, context, workers, pending):
 
     workers = max(1, min(workers or os.cpu_count() or 1, pending))
     processes = min(2 * workers, pending)
-    pool = stack.enter_context(ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
-                                                   initializer=_init_worker, initargs=(context,)))
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_worker, initargs=(context,))
+    stack.callback(pool.shutdown, wait=True, cancel_futures=True)   # what is not running yet, after Ctrl-C
     list(pool.map(abs, range(processes)))   # every process forked now
     return pool, processes
 

@@ -17,6 +17,7 @@ import collections
 import json
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -95,6 +96,7 @@ def _serve(conn, theirs, grader):
     """The writer process: its imports, then one answer per batch until None or until
     its grader is gone."""
     theirs.close()   # its copy of the grader's end, so that a grader that dies is seen
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the grader's: it closes the writer after this batch
     _preload()
     books = {}
     try:
