@@ -349,7 +349,6 @@ def _grade_pending(pending, context, where, hashes, pool, processes, writer, sta
 
             def stage(path):
                 return pool.submit(_stage_here, str(path))
-        from . import report  # noqa: F401 - matplotlib, for the report at the end: here, while they grade
         running, writing, batch = {}, {}, []
         while todo or running or writing or batch:
             while todo and len(running) < window:

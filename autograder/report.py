@@ -3,68 +3,60 @@
 Score distribution, pass rate per graded check, the named misconceptions with the
 students who made each (counted once per student, however many checks showed it),
 the failures that match no named misconception as a group of their own, and every
-integrity flag with the student it concerns.
+integrity flag with the student it concerns. The charts are HTML bars, each with its
+number written beside it: crisp at any zoom, readable by a screen reader, and no
+plotting library in the grading command.
 """
 
-import base64
 import html
-import io
+import math
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
-from lessonkit.plots import LTM_COLOR, STM_COLOR
+from lessonkit.plots import LTM_COLOR, MEMORY_COLOR, STM_COLOR
 
 from .gradebook import CSP
 from .graded import GRADED
 
-
-def _png(fig):
-    buffer = io.BytesIO()
-    FigureCanvasAgg(fig)
-    fig.savefig(buffer, format="png", dpi=90)
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
-def _img(fig, alt):
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{_png(fig)}">'
+STYLE = ("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
+         "td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
+         "table{border-collapse:collapse;width:100%}td:last-child{min-width:24em}"
+         "figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}"
+         ".bars th{font-weight:normal;white-space:nowrap;width:1%}.bars th,.bars td{border:0;padding:.15em .6em}"
+         ".bars td.bar{width:70%}.bars td.bar span{display:block;height:1.1em}"
+         ".bars td:last-child{min-width:0;white-space:nowrap}</style>")
 
 
-def _score_plot(totals, max_score):
-    fig = Figure(figsize=(6, 2.8), layout="constrained")
-    ax = fig.add_subplot()
-    ax.hist(totals, bins=range(0, int(max_score) + 2), color=LTM_COLOR, edgecolor="white", align="left")
-    ax.set_xlabel(f"score (out of {max_score:g})")
-    ax.set_ylabel("students")
-    ax.set_title("score distribution")
-    return fig
+def _bars(title, rows, color, top=None):
+    """A horizontal bar chart: ``rows`` [(label, value, text written beside the bar)],
+    bars scaled to ``top`` (default: the largest value)."""
+    top = top or max((value for _, value, _ in rows), default=0) or 1
+    body = "".join(f'<tr><th scope="row">{html.escape(label)}</th><td class="bar"><span style="width:'
+                   f'{100 * value / top:.1f}%;background:{color}"></span></td><td>{html.escape(text)}</td></tr>'
+                   for label, value, text in rows)
+    return f'<figure><figcaption>{html.escape(title)}</figcaption><table class="bars">{body}</table></figure>'
 
 
-def _pass_plot(cells, states):
-    fig = Figure(figsize=(6, 0.5 + 0.35 * len(cells)), layout="constrained")
-    ax = fig.add_subplot()
-    rates = []
+def _score_bars(totals, max_score):
+    counts = [0] * (int(math.floor(max_score)) + 1)
+    for total in totals:
+        counts[min(len(counts) - 1, max(0, int(math.floor(total))))] += 1
+    return _bars("score distribution", [(f"{k:g} of {max_score:g}", n, f"{n} student{'s' * (n != 1)}")
+                                        for k, n in enumerate(counts)], LTM_COLOR)
+
+
+def _pass_bars(cells, states):
+    rows = []
     for gid in cells:
         passed = sum(1 for s in states if (s.get("scores", {}).get(gid) or [0, 1])[0]
                      == (s.get("scores", {}).get(gid) or [0, 1])[1] and gid in s.get("scores", {}))
-        rates.append(100 * passed / max(len(states), 1))
-    ax.barh(cells[::-1], rates[::-1], color=STM_COLOR)
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("% of students passing")
-    ax.set_title("pass rate per graded check")
-    return fig
+        rate = 100 * passed / max(len(states), 1)
+        rows.append((gid, rate, f"{rate:.0f} % passing"))
+    return _bars("pass rate per graded check", rows, STM_COLOR, top=100)
 
 
-def _mistake_plot(counts):
-    fig = Figure(figsize=(6, 0.6 + 0.35 * len(counts)), layout="constrained")
-    ax = fig.add_subplot()
-    labels = [f"{fn}: {name}" for (fn, name), _ in counts][::-1]
-    ax.barh(labels, [len(who) for _, who in counts][::-1], color="#6a4c93")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # students come whole
-    ax.set_xlabel("students")
-    ax.set_title("most frequent named misconceptions")
-    return fig
+def _mistake_bars(counts):
+    return _bars("most frequent named misconceptions",
+                 [(f"{fn}: {name}", len(who), f"{len(who)} student{'s' * (len(who) != 1)}")
+                  for (fn, name), who in counts], MEMORY_COLOR)
 
 
 def _failed(state, gid):
@@ -107,21 +99,18 @@ def write_report(states, path, lesson, refused=()):
     mistakes, unmatched = _who_made_which(states)
     messages = {(fn, m.name): m.message for fn, g in GRADED.items() for m in g.mistakes}
 
-    parts = [f"<!doctype html><meta charset='utf-8'>{CSP}<title>{html.escape(lesson)}: class report</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
-             "td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
-             "table{border-collapse:collapse;width:100%}td:last-child{min-width:24em}</style>",
+    parts = [f"<!doctype html><meta charset='utf-8'>{CSP}<title>{html.escape(lesson)}: class report</title>", STYLE,
              f"<h1>{html.escape(lesson)}: class report</h1>",
              f"<p>{len(states)} students; mean score {sum(totals) / max(len(totals), 1):.1f} "
              f"of {max_score:g}.</p>"]
     if states:
-        parts.append(_img(_score_plot(totals, max_score), "score distribution"))
+        parts.append(_score_bars(totals, max_score))
     if cells:
-        parts.append(_img(_pass_plot(cells, states), "pass rate per graded check"))
+        parts.append(_pass_bars(cells, states))
     ranked = sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0]))
     parts.append("<h2>Named misconceptions</h2>")
     if ranked:
-        parts.append(_img(_mistake_plot(ranked[:10]), "most frequent misconceptions"))
+        parts.append(_mistake_bars(ranked[:10]))
         if len(ranked) > 10:
             parts.append(f"<p>The chart shows the 10 most frequent of {len(ranked)}; the table lists all.</p>")
         parts.append("<table><tr><th>function</th><th>misconception</th><th>students</th><th>who</th>"
