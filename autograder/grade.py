@@ -274,6 +274,7 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
         if pending:   # forked first: it imports nbgrader while the probe runs
             writer = Writer()
             stack.callback(writer.close)
+            _warm_up(lesson, context["secret"])
         steps.set_postfix_str("probe sandbox" if cluster is None else "each worker's probe sandbox")
         if cluster is not None:
             from .cluster import code_stamp
@@ -311,11 +312,18 @@ def _stage_here(student_dir):
     return run_stage(student_dir, _worker)
 
 
+def _warm_up(lesson, secret):
+    """What every grading process computes on its first submission, made once here, while
+    the fork server makes its imports, so that the processes forked later inherit it:
+    the scan's table of the functions the course gives (every lesson read and parsed)
+    and the lesson's reference and inputs' generator."""
+    scan.given_functions()
+    calls_for(lesson, seed_for(secret, "", lesson))
+
+
 def _stage_pool(stack, context, workers, pending):
     """The grading processes (``2 × workers``: each mostly waits for its sandbox), forked
     from this process, so they share its fork server and what it has imported."""
-    import numpy.random  # noqa: F401 - the inputs' generator: imported once, here
-
     workers = max(1, min(workers or os.cpu_count() or 1, pending))
     processes = min(2 * workers, pending)
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
