@@ -31,6 +31,7 @@ def main(argv=None):
         "(docs/design.md §5.2). "
         "A student the grader could not grade (no space, an I/O error, a sandbox that cannot "
         "start) is listed as 'not graded: <cause>', never scored 0, and the command exits 1. "
+        "Ctrl-C stops a run; the same command resumes it with the students not yet graded. "
         "With --cluster, the sandboxed runs go to the workers of a Dask cluster (each worker "
         "sandboxes with bubblewrap or refuses work; one that dies mid-batch loses nothing: its "
         "submissions run again elsewhere), and verdicts, gradebook and feedback are still made "
@@ -40,7 +41,7 @@ def main(argv=None):
     grade.add_argument("--out", required=True, type=Path, help="folder for the results")
     grade.add_argument("--workers", type=int, default=None,
                        help="cores to grade on (default: all): two grading processes per core, since each "
-                            "mostly waits for its sandbox")
+                            "mostly waits for its sandbox; one more process writes the gradebook and feedback")
     grade.add_argument("--force", action="store_true", help="regrade everything, changed or not")
     grade.add_argument("--unsafe", action="store_true", help=(
         "grade without a sandbox when bubblewrap cannot start (only for submissions you trust)"))
