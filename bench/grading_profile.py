@@ -51,12 +51,17 @@ def main():
     args = parser.parse_args()
     once = {}
     start = time.perf_counter()
+    import autograder.grade  # noqa: F401
+    once["the grading command's imports (its main process)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    from autograder import writer
+    writer._preload()
+    once["the writer process's imports (nbgrader, nbconvert; beside the probe)"] = time.perf_counter() - start
     from autograder import gradebook, notebooks, sandbox, submission
     from autograder.calls import as_cases, calls_for, seed_for
     from autograder.nbgrader_setup import ROOT as COURSE
     from autograder.verdict import judge
     from tests.grading import builders as b
-    once["imports of the grading command"] = time.perf_counter() - start
 
     work = Path(tempfile.mkdtemp(prefix="grading-profile-"))
     b.write(work / "subs" / "s0", LESSON, b.solved(LESSON))
@@ -114,9 +119,8 @@ def main():
         [(f"b{next(students)}", nb) for _ in range(40)], gb, LESSON), max(1, args.repeat // 2))
     rows.append(["gradebook write, per student in a batch of 40 (as grading does)", (batch[0] / 40, batch[1] / 40)])
     scores = gradebook.read_scores(db_url, LESSON, "a0")
-    from autograder.writer import nbgrader_write
-
-    rows.append(["autograded notebook written", timed(lambda: nbgrader_write(nb, work / "nb.ipynb"), args.repeat)])
+    rows.append(["autograded notebook written",
+                 timed(lambda: writer.nbgrader_write(nb, work / "nb.ipynb"), args.repeat)])
     rows.append(["feedback page (prepared template)", timed(
         lambda: gradebook.render_feedback(nb, db_url, LESSON, "a0", work / "f.html", scores=scores), args.repeat)])
     kept = [(name, w, c) for name, (w, c) in rows if "one student alone" not in name]
