@@ -3,7 +3,7 @@
     python -m autograder grade LESSON --submissions DIR --out DIR [--workers N] [--force]
 
 Each submission's code runs in the sandbox and its graded functions are judged
-outside it; a worker process then writes the result to nbgrader's gradebook, an
+outside it, in a grading process; the writer process (writer.py) then saves it to nbgrader's gradebook, an
 autograded notebook, feedback HTML and a state file. A run skips
 students whose notebook and grader are unchanged since their state file was written,
 so a run killed midway resumes without losing or duplicating anything.
