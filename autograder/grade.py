@@ -272,7 +272,7 @@ def _grade(lesson, submissions, out, workers, force, unsafe, root, progress, clu
     steps.update(1)
     with contextlib.ExitStack() as stack:
         if pending:   # forked first: it imports nbgrader while the probe runs
-            writer = Writer()
+            writer = Writer(where)
             stack.callback(writer.close)
             _warm_up(lesson, context["secret"])
         steps.set_postfix_str("probe sandbox" if cluster is None else "each worker's probe sandbox")
@@ -364,7 +364,7 @@ def _grade_pending(pending, context, where, hashes, pool, processes, writer, sta
                 running[stage(path)] = path.name
             if batch and not writing:
                 sent, batch = batch[:BATCH_STUDENTS], batch[BATCH_STUDENTS:]
-                writing[writer.submit(sent, where)] = [name for name, _ in sent]
+                writing[writer.submit(sent)] = [name for name, _ in sent]
                 continue
             done, _ = wait(set(running) | set(writing), return_when=FIRST_COMPLETED)
             for future in done:

@@ -2,15 +2,16 @@
 submissions to nbgrader's gradebook, a batch per transaction, then writes each one's
 autograded notebook, feedback page and state file.
 
-    writer = Writer()                        # forked before any thread of the grader exists
-    future = writer.submit(batch, where)     # batch: [(student, judged)] from grade.run_stage
+    writer = Writer(where)                   # forked before any thread of the grader exists
+    future = writer.submit(batch)            # batch: [(student, judged)] from grade.run_stage
     future.result()                          # {student: state dict, or why it failed (str)}
     writer.close()
 
 It is forked with only the grader's light modules and imports nbgrader and nbconvert
 itself, while the first sandboxes run, so the grader's main process never waits for
-those imports (~1.3 s) and never blocks on a transaction. It keeps one Gradebook open
-per gradebook for its life. It leaves when its grader does.
+those imports (~1.3 s) and never blocks on a transaction. It serves one grading run
+(``where``: its lesson, results folder, gradebook and fingerprint) and keeps that
+run's Gradebook open. It leaves when its grader does.
 """
 
 import collections
@@ -34,10 +35,10 @@ class Writer:
     """The grading command's side of the writer process. Submit one batch at a time:
     a batch is sent while the writer reads, so the send never waits for a transaction."""
 
-    def __init__(self):
+    def __init__(self, where):
         context = multiprocessing.get_context("fork")
         self._conn, theirs = context.Pipe()
-        self._process = context.Process(target=_serve, args=(theirs, self._conn, os.getpid()),
+        self._process = context.Process(target=_serve, args=(theirs, self._conn, os.getpid(), where),
                                         name="gradebook writer", daemon=True)
         self._process.start()
         theirs.close()
@@ -46,8 +47,8 @@ class Writer:
         self._stopped = None
         self._reader = None
 
-    def submit(self, batch, where):
-        """A Future of ``write_batch(batch, where)`` in the writer process."""
+    def submit(self, batch):
+        """A Future of ``write_batch(batch, ...)`` in the writer process."""
         future = Future()
         with self._lock:
             if self._reader is None:   # a thread only now: the grader forks nothing after the writer's first batch
@@ -56,7 +57,7 @@ class Writer:
             if self._stopped is None:
                 self._waiting.append(future)
                 try:
-                    self._conn.send((batch, where))
+                    self._conn.send(batch)
                     return future
                 except (OSError, ValueError) as exc:
                     self._waiting.remove(future)
@@ -92,27 +93,24 @@ class Writer:
             self._reader.join(5)
 
 
-def _serve(conn, theirs, grader):
+def _serve(conn, theirs, grader, where):
     """The writer process: its imports, then one answer per batch until None or until
     its grader is gone."""
     theirs.close()   # its copy of the grader's end, so that a grader that dies is seen
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the grader's: it closes the writer after this batch
     _preload()
-    books = {}
-    try:
-        while True:
-            while not conn.poll(1.0):
-                if os.getppid() != grader:
+    with open_gradebook(where["db_url"]) as gb:
+        try:
+            while True:
+                while not conn.poll(1.0):
+                    if os.getppid() != grader:
+                        return
+                batch = conn.recv()
+                if batch is None:
                     return
-            message = conn.recv()
-            if message is None:
-                return
-            conn.send(write_batch(*message, books))
-    except (EOFError, OSError):
-        return
-    finally:
-        for book in books.values():
-            book.close()
+                conn.send(write_batch(batch, where, gb))
+        except (EOFError, OSError):
+            return
 
 
 def _preload():
@@ -131,15 +129,12 @@ def _preload():
     _code_html("x = 1")
 
 
-def write_batch(batch, where, books):
-    """Save ``batch`` ([(student, judged)]) to the gradebook at ``where["db_url"]`` (the
-    Gradebook kept in ``books``) in one transaction, then record each student (see
-    ``record``). Returns {student: state, or the reason it is not graded (str)}."""
-    db_url = where["db_url"]
-    if db_url not in books:
-        books[db_url] = open_gradebook(db_url).__enter__()
+def write_batch(batch, where, gb):
+    """Save ``batch`` ([(student, judged)]) to the open Gradebook ``gb`` in one
+    transaction, then record each student (see ``record``). Returns {student: state,
+    or the reason it is not graded (str)}."""
     try:
-        saved = save_batch(batch, books[db_url], where["lesson"])
+        saved = save_batch(batch, gb, where["lesson"])
     except Exception as exc:  # noqa: BLE001 - every student of the batch is reported
         saved = {name: exc for name, _ in batch}
     answers = {}
