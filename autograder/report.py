@@ -46,8 +46,8 @@ def _score_bars(totals, max_score):
 def _pass_bars(cells, states):
     rows = []
     for gid in cells:
-        passed = sum(1 for s in states if (s.get("scores", {}).get(gid) or [0, 1])[0]
-                     == (s.get("scores", {}).get(gid) or [0, 1])[1] and gid in s.get("scores", {}))
+        got = [s.get("scores", {}).get(gid) for s in states]
+        passed = sum(1 for score in got if score and score[0] == score[1])
         rate = 100 * passed / max(len(states), 1)
         rows.append((gid, rate, f"{rate:.0f} % passing"))
     return _bars("pass rate per graded check", rows, STM_COLOR, top=100)
